@@ -1,0 +1,136 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import formbody from '@fastify/formbody';
+import fastifyJwt from '@fastify/jwt';
+import fastifyRedis from '@fastify/redis';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import openapiGlue from 'fastify-openapi-glue';
+import type { Redis } from 'ioredis';
+import { createSecurityHandlers } from './auth/security.ts';
+import type { Config } from './config/index.ts';
+import { createDatabase, type Database } from './db/index.ts';
+import type { AppDeps } from './deps.ts';
+import { AppError, installErrorHandler, sendError, statusMessage } from './errors/index.ts';
+import { createHandlers } from './handlers.ts';
+import { DOCS_INIT_SCRIPT } from './operations/handlers.ts';
+import { createRedis } from './plugins/redis.ts';
+import { createValidatorCompiler } from './plugins/validation.ts';
+import { createMethodLookup, type LoadedSpec, loadSpec } from './spec/index.ts';
+
+export interface BuildOptions {
+  /** A database the caller owns (tests); otherwise one is opened from config and closed with the app. */
+  db?: Database;
+  /** A Redis client the caller owns; otherwise one is opened from config.redisUrl when set. */
+  redis?: Redis;
+  spec?: LoadedSpec;
+  logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+const require = createRequire(import.meta.url);
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const spec = options.spec ?? loadSpec();
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'password', 'token'],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  installErrorHandler(app);
+
+  const ownDb = options.db === undefined;
+  const db =
+    options.db ??
+    createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize })
+      .db;
+  const ownRedis = options.redis === undefined && config.redisUrl !== undefined;
+  const redis = options.redis ?? (config.redisUrl ? createRedis(config.redisUrl) : undefined);
+  app.addHook('onClose', async () => {
+    if (ownDb) await db.destroy();
+  });
+  if (redis) await app.register(fastifyRedis, { client: redis, closeClient: ownRedis });
+
+  const deps: AppDeps = { config, db, redis, log: app.log, spec };
+  app.decorate('deps', deps);
+
+  // text/plain is not an API input: without its parser such bodies get a 415 instead of a confusing 400.
+  app.removeContentTypeParser('text/plain');
+  await app.register(formbody);
+  await app.register(fastifyJwt, {
+    secret: config.jwt.secret,
+    sign: {
+      iss: config.jwt.issuer,
+      aud: config.jwt.audience,
+      expiresIn: config.jwt.accessTtlSeconds,
+      algorithm: 'HS256',
+    },
+    verify: { allowedIss: config.jwt.issuer, allowedAud: config.jwt.audience, algorithms: ['HS256'] },
+  });
+
+  // Fastify skips body validation for a content type the route's schema does not list: refuse it instead.
+  app.addHook('preValidation', async (request) => {
+    const type = request.headers['content-type'];
+    const declared = (request.routeOptions.schema?.body as { content?: Record<string, unknown> } | undefined)
+      ?.content;
+    if (type === undefined || declared === undefined) return;
+    const mediaType = type.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+    if (!(mediaType in declared)) {
+      throw new AppError(
+        415,
+        `content type ${mediaType} is not accepted here; send ${Object.keys(declared).join(' or ')}`,
+      );
+    }
+  });
+
+  // Security runs before body validation, so an anonymous or unprivileged caller learns nothing from a 400.
+  app.addHook('onRoute', (route) => {
+    if (route.preHandler && !route.preValidation) {
+      route.preValidation = route.preHandler;
+      route.preHandler = undefined;
+    }
+  });
+
+  await app.register(openapiGlue, {
+    specification: spec.document,
+    serviceHandlers: createHandlers(deps),
+    securityHandlers: createSecurityHandlers(app),
+  });
+
+  await app.register(fastifyStatic, {
+    root: dirname(require.resolve('swagger-ui-dist/package.json')),
+    prefix: '/docs/assets/',
+    decorateReply: false,
+    index: false,
+  });
+  app.get('/docs/init.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(DOCS_INIT_SCRIPT),
+  );
+
+  const allowedMethods = createMethodLookup(spec.document);
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '/';
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(reply, 405, `method ${request.method} not allowed on ${path}`);
+    }
+    return sendError(reply, 404, statusMessage(404));
+  });
+
+  return app;
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly dbPoolSize: number;
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly jwt: {
+    readonly secret: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+    readonly jwksUrl: string | undefined;
+    readonly externalIssuer: string | undefined;
+    readonly externalAudience: string | undefined;
+  };
+  readonly passwordMinLength: number;
+  readonly admin: { readonly username: string; readonly password: string } | undefined;
+  readonly movieApi: {
+    readonly url: string;
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+    readonly attemptTimeoutMs: number;
+    readonly maxAttempts: number;
+    readonly deadlineMs: number;
+    readonly breakerThreshold: number;
+    readonly breakerHalfOpenMs: number;
+    readonly cacheEntries: number;
+  };
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimit: number;
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly trustProxy: boolean | string;
+  readonly workers: number;
+  readonly metricsToken: string | undefined;
+  readonly requestCounter: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.variable = variable;
+  }
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  }
+  return raw;
+}
+
+function text(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+// In development a missing JWT_SECRET must not log everyone out on every restart, so one is kept in the data folder.
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  warnings: string[];
+}
+
+export function loadConfig(env: Env = process.env): LoadedConfig {
+  const warnings: string[] = [];
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
+    throw new ConfigError('NODE_ENV', 'must be development, production or test');
+  }
+  const dataDir = resolve(env.DATA_DIR || 'data');
+
+  let secret = text(env, 'JWT_SECRET');
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (secret === undefined) {
+    if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required in production');
+    secret = developmentSecret(dataDir);
+    warnings.push(
+      `JWT_SECRET is not set: using a generated development secret kept in ${dataDir}/jwt-secret`,
+    );
+  }
+
+  const jwksUrl = url(env, 'JWT_JWKS_URL', ['http:', 'https:']);
+  const externalIssuer = text(env, 'JWT_ISSUER');
+  const externalAudience = text(env, 'JWT_AUDIENCE');
+  if (jwksUrl && (!externalIssuer || !externalAudience)) {
+    throw new ConfigError(
+      externalIssuer ? 'JWT_AUDIENCE' : 'JWT_ISSUER',
+      'is required when JWT_JWKS_URL is set',
+    );
+  }
+
+  const adminUsername = text(env, 'ADMIN_USERNAME');
+  const adminPassword = text(env, 'ADMIN_PASSWORD');
+  if ((adminUsername === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError(
+      adminUsername ? 'ADMIN_PASSWORD' : 'ADMIN_USERNAME',
+      'ADMIN_USERNAME and ADMIN_PASSWORD go together',
+    );
+  }
+
+  const trustProxyRaw = text(env, 'TRUST_PROXY');
+  let trustProxy: boolean | string = false;
+  if (trustProxyRaw !== undefined) {
+    trustProxy = ['true', 'false', '1', '0'].includes(trustProxyRaw)
+      ? bool(env, 'TRUST_PROXY', false)
+      : trustProxyRaw;
+  }
+
+  const config: Config = {
+    env: nodeEnv,
+    host: env.HOST || '127.0.0.1',
+    port: int(env, 'PORT', 3000, 0, 65535),
+    logLevel: env.LOG_LEVEL || 'info',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir,
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'marquee:',
+    jwt: {
+      secret,
+      issuer: env.TOKEN_ISSUER || 'marquee',
+      audience: env.TOKEN_AUDIENCE || 'marquee',
+      accessTtlSeconds: int(env, 'ACCESS_TOKEN_TTL', 3600, 1),
+      refreshTtlSeconds: int(env, 'REFRESH_TOKEN_TTL', 7 * 24 * 3600, 1),
+      jwksUrl,
+      externalIssuer,
+      externalAudience,
+    },
+    passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1024),
+    admin: adminUsername && adminPassword ? { username: adminUsername, password: adminPassword } : undefined,
+    movieApi: {
+      url: url(env, 'MOVIE_API_URL', ['http:', 'https:']) ?? 'https://demo.credy.in/api/v1/maya/movies/',
+      username: text(env, 'MOVIE_API_USERNAME'),
+      password: text(env, 'MOVIE_API_PASSWORD'),
+      attemptTimeoutMs: int(env, 'CATALOG_ATTEMPT_TIMEOUT_MS', 2000, 1),
+      maxAttempts: int(env, 'CATALOG_MAX_ATTEMPTS', 4, 1, 20),
+      deadlineMs: int(env, 'CATALOG_DEADLINE_MS', 8000, 1),
+      breakerThreshold: int(env, 'CATALOG_BREAKER_THRESHOLD', 5, 1),
+      breakerHalfOpenMs: int(env, 'CATALOG_BREAKER_HALF_OPEN_MS', 10_000, 1),
+      cacheEntries: int(env, 'CATALOG_CACHE_ENTRIES', 1000, 1),
+    },
+    corsOrigins: (env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    bodyLimit: int(env, 'BODY_LIMIT', 1024 * 1024, 1024),
+    rateLimit: {
+      max: int(env, 'RATE_LIMIT_AUTH_MAX', 20, 1),
+      windowMs: int(env, 'RATE_LIMIT_AUTH_WINDOW_MS', 60_000, 1),
+    },
+    trustProxy,
+    workers: int(env, 'WORKERS', 1, 1, 64),
+    metricsToken: text(env, 'METRICS_TOKEN'),
+    requestCounter: bool(env, 'REQUEST_COUNTER', true),
+  };
+  if (config.corsOrigins.includes('*')) {
+    warnings.push(
+      'CORS_ORIGINS contains "*": any site may call this API (credentials are never allowed with "*")',
+    );
+  }
+  return { config: Object.freeze(config), warnings };
+}

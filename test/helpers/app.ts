@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Test } from 'tap';
+import { createMarqueeClient } from '../../generated/client.ts';
+import { buildApp } from '../../src/app.ts';
+import { signAccessToken } from '../../src/auth/tokens.ts';
+import { type Config, type Env, loadConfig } from '../../src/config/index.ts';
+import type { Database } from '../../src/db/index.ts';
+import { assertMatchesSpec } from './contract.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export function testEnv(overrides: Env = {}): Env {
+  return {
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'marquee-test-')),
+    LOG_LEVEL: 'silent',
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  database: TestDatabase;
+  config: Config;
+}
+
+/** The app over this file's own database; closed in teardown. */
+export async function buildTestApp(t: Test, env: Env = {}, database?: TestDatabase): Promise<TestApp> {
+  const own = database ?? (await createTestDatabase(t));
+  const { config } = loadConfig(testEnv(env));
+  const app = await buildApp(config, { db: own.db, logger: false });
+  t.teardown(() => app.close());
+  return { app, db: own.db, database: own, config };
+}
+
+export type Response = LightMyRequestResponse & { json<T = any>(): T };
+
+/** app.inject, with every response checked against openapi.yaml. */
+export async function inject(
+  app: FastifyInstance,
+  options: InjectOptions & { token?: string },
+): Promise<Response> {
+  const { token, ...rest } = options;
+  const headers = { ...(rest.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const response = await app.inject({ ...rest, headers });
+  assertMatchesSpec(String(rest.method ?? 'GET').toUpperCase(), String(rest.url ?? '/'), {
+    statusCode: response.statusCode,
+    headers: response.headers,
+    body: response.body,
+  });
+  return response as Response;
+}
+
+/** The generated typed client, its fetch forwarded to app.inject and checked against the spec. */
+export function client(app: FastifyInstance, token?: string) {
+  return createMarqueeClient({
+    baseUrl: 'http://marquee.test',
+    fetch: async (request: Request) => {
+      const url = new URL(request.url);
+      const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+      const headers = Object.fromEntries(request.headers.entries());
+      const response = await inject(app, {
+        method: request.method as InjectOptions['method'],
+        url: `${url.pathname}${url.search}`,
+        headers,
+        ...(body ? { payload: body } : {}),
+        ...(token ? { token } : {}),
+      });
+      const status = response.statusCode;
+      return new Response(status === 204 || status === 304 ? null : response.rawPayload, {
+        status,
+        headers: Object.entries(response.headers).flatMap(([k, v]) =>
+          v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => [k, String(x)] as [string, string]),
+        ),
+      });
+    },
+  });
+}
+
+/** An access token for a role, signed as the app signs them; `id` need not exist unless the test needs a user. */
+export function tokenFor(
+  app: FastifyInstance,
+  role: string,
+  id = 999_999,
+  username = `${role}-user`,
+): string {
+  return signAccessToken(app, { id, username, role });
+}

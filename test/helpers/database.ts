@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Test } from 'tap';
+import { createDatabase, createPool, type Database } from '../../src/db/index.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+
+export interface TestDatabase {
+  db: Database;
+  engine: 'postgres' | 'pglite';
+  /** Connection string of this file's own database (PostgreSQL only), for extra server processes. */
+  url: string | undefined;
+}
+
+/** A fresh, migrated database that only this test file uses, dropped in teardown. */
+export async function createTestDatabase(
+  t: Test,
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  const adminUrl = process.env.DATABASE_URL;
+  let url: string | undefined;
+  if (adminUrl) {
+    const name = `test_${randomUUID().replaceAll('-', '')}`;
+    const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: createPool(adminUrl, 1) }) });
+    await sql`create database ${sql.id(name)}`.execute(admin);
+    const parsed = new URL(adminUrl);
+    parsed.pathname = `/${name}`;
+    url = parsed.toString();
+    t.teardown(async () => {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
+      await admin.destroy();
+    });
+  }
+  const { db, engine } = createDatabase({ databaseUrl: url, dataDir: 'memory://', poolSize: 20 });
+  // Registered after the drop above, so it runs first: tap runs teardowns in reverse order.
+  t.teardown(() => db.destroy());
+  if (options.migrate !== false) await migrateToLatest(db);
+  return { db, engine, url };
+}
