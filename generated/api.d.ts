@@ -109,7 +109,7 @@ export interface paths {
         };
         /**
          * The user the token belongs to
-         * @description Returns the caller's user record, role and permissions. Any valid token.
+         * @description Returns the caller's user record, role and permissions, read from the database (so a role changed since the token was issued shows here). Any valid token of a Marquee user; 404 when that user has been deleted since.
          */
         get: operations["getCurrentUser"];
         put?: never;
@@ -367,7 +367,7 @@ export interface paths {
         };
         /**
          * Browse the movie catalogue
-         * @description One page (10 movies) of the third-party catalogue, fetched live with a per-attempt timeout, retries with backoff and jitter, and a circuit breaker. `next` and `previous` point at this endpoint, never at the upstream. When the upstream fails, the last good copy of the page is served with `X-Catalog-Stale: true`; with no copy the answer is 503, and a malformed upstream answer is 502. Catalogue fields pass through unchanged. Any valid token.
+         * @description One page (10 movies) of the third-party catalogue, fetched live with a per-attempt timeout, retries with backoff and jitter, and a circuit breaker. `next` and `previous` point at this endpoint, never at the upstream, as absolute URLs built from the request's own host. When the upstream fails, the last good copy of the page is served with `X-Catalog-Stale: true`; with no copy the answer is 503, and a malformed upstream answer is 502. A page past the end is 404. Catalogue fields pass through unchanged. Any valid token.
          */
         get: operations["listCatalogMovies"];
         put?: never;
@@ -387,7 +387,7 @@ export interface paths {
         };
         /**
          * List my collections and favourite genres
-         * @description The caller's collections (without their movies) and their top 3 genres. Genres are counted over the distinct movies of all the caller's collections (a movie in several collections counts once), split on commas, trimmed and compared case-insensitively; ties are broken alphabetically; the result is joined with `", "`, and is an empty string when there are none. Any valid token.
+         * @description The caller's collections (without their movies) and their top 3 genres. Genres are counted over the distinct movies of all the caller's collections (a movie in several collections counts once), split on commas, trimmed and compared case-insensitively; ties are broken alphabetically; the result is joined with `", "`, and is an empty string when there are none. Each genre is shown in the spelling most of those movies use (on a tie, the first in code-point order, so `Drama` before `drama`). Collections are listed oldest first. Any valid token.
          */
         get: operations["listCollections"];
         put?: never;
@@ -502,7 +502,7 @@ export interface paths {
         };
         /**
          * How many requests the server has received
-         * @description The number of requests received since the last reset, by all server processes together: every route, errors and 404s included. A request is counted on arrival, so the figure includes this request itself. A Redis outage never fails a request; increments made meanwhile are kept and added when Redis is back, and this endpoint then answers with what the process knows and `X-Request-Count-Partial: true`. Any valid token.
+         * @description The number of requests received since the last reset, by all server processes together: every route, errors and 404s included. A request is counted on arrival, so the figure includes this request itself. A Redis outage never fails a request; increments made meanwhile are kept and added when Redis is back, and this endpoint then answers with what the process knows and `X-Request-Count-Partial: true`. Any valid token. 404 when the server runs with `REQUEST_COUNTER=false`.
          */
         get: operations["getRequestCount"];
         put?: never;
@@ -524,7 +524,7 @@ export interface paths {
         put?: never;
         /**
          * Reset the request counter
-         * @description Sets the shared count to zero (the reset request itself, counted on arrival, is wiped with the rest). Takes no body. Requires `reset:request-count` (admins).
+         * @description Sets the shared count to zero (the reset request itself, counted on arrival, is wiped with the rest). Takes no body. Requires `reset:request-count` (admins). While Redis is unreachable the count cannot be reset for every process: 503 with `Retry-After`, nothing changed. 404 when the server runs with `REQUEST_COUNTER=false`.
          */
         post: operations["resetRequestCount"];
         delete?: never;
@@ -542,7 +542,7 @@ export interface paths {
         };
         /**
          * List messages
-         * @description Messages, newest first, with `limit` and `offset`. Anyone may read. Listing does not change view counts.
+         * @description Messages, newest first (`created_at` descending, then `id` descending), with `limit` and `offset`. Anyone may read. Listing does not change view counts.
          */
         get: operations["listMessages"];
         put?: never;
@@ -971,6 +971,8 @@ export interface components {
             deleted: number;
             /** @description The deleted actor's id. */
             actor_id: number;
+            /** @description The actor as it was just before deletion (the rbac seed returns the deleted record). */
+            actor?: components["schemas"]["ActorDetail"];
         };
         MovieDeleted: {
             /** @constant */
@@ -979,6 +981,8 @@ export interface components {
             deleted: number;
             /** @description The deleted movie's id. */
             movie_id: number;
+            /** @description The movie as it was just before deletion (the rbac seed returns the deleted record). */
+            movie?: components["schemas"]["MovieDetail"];
         };
         /** @description A catalogue movie; fields pass through from the catalogue unchanged. */
         CatalogMovie: {
@@ -1075,12 +1079,15 @@ export interface components {
             views: number;
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the content was last set; counting a view does not change it.
+             */
             updated_at: string;
             author: components["schemas"]["Author"];
         };
         MessageInput: {
-            /** @description Counted in Unicode code points; whitespace-only refused. */
+            /** @description Counted in Unicode code points (an emoji is one, a combining accent is one more); whitespace-only, NUL characters and lone surrogates refused. */
             content: string;
         };
         Health: {
@@ -1620,6 +1627,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };
@@ -2033,7 +2041,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted; `deleted` and `actor_id` are the deleted actor's id. */
+            /** @description Deleted; `deleted` and `actor_id` are the deleted actor's id, `actor` the record as it was. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2043,7 +2051,15 @@ export interface operations {
                      * @example {
                      *       "success": true,
                      *       "deleted": 28,
-                     *       "actor_id": 28
+                     *       "actor_id": 28,
+                     *       "actor": {
+                     *         "id": 28,
+                     *         "name": "Martin",
+                     *         "age": 24,
+                     *         "gender": "M",
+                     *         "movies_id": [],
+                     *         "movies": []
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["ActorDeleted"];
@@ -2344,7 +2360,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted; `deleted` and `movie_id` are the deleted movie's id. */
+            /** @description Deleted; `deleted` and `movie_id` are the deleted movie's id, `movie` the record as it was. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2354,7 +2370,24 @@ export interface operations {
                      * @example {
                      *       "success": true,
                      *       "deleted": 14,
-                     *       "movie_id": 14
+                     *       "movie_id": 14,
+                     *       "movie": {
+                     *         "id": 14,
+                     *         "title": "Ainda estou aqui",
+                     *         "release_date": "2025-02-08",
+                     *         "date_release": "20250208",
+                     *         "actors_id": [
+                     *           29
+                     *         ],
+                     *         "actors": [
+                     *           {
+                     *             "id": 29,
+                     *             "name": "Fernanda Torres",
+                     *             "age": 59,
+                     *             "gender": "F"
+                     *           }
+                     *         ]
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["MovieDeleted"];
@@ -2545,6 +2578,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
@@ -2894,6 +2928,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };
@@ -2922,6 +2957,8 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
     };
@@ -2930,7 +2967,7 @@ export interface operations {
             query?: {
                 /** @description How many messages to return. */
                 limit?: number;
-                /** @description How many messages to skip. */
+                /** @description How many messages to skip (at most the largest message id). */
                 offset?: number;
             };
             header?: never;
@@ -2945,8 +2982,8 @@ export interface operations {
                     /** @description How many messages exist in total. */
                     "X-Total-Count"?: number;
                     /**
-                     * @description RFC 8288 links to the `next` and `prev` pages, where they exist.
-                     * @example <http://localhost:3000/api/messages?limit=100&offset=100>; rel="next"
+                     * @description RFC 8288 links to the `next` and `prev` pages, only those that exist (no header when neither does). Targets are relative references (`/api/messages?limit=…&offset=…`), resolved against the request's URL. Past the end, `prev` is the last page.
+                     * @example </api/messages?limit=100&offset=200>; rel="next", </api/messages?limit=100&offset=0>; rel="prev"
                      */
                     Link?: string;
                     [name: string]: unknown;

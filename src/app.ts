@@ -4,17 +4,22 @@ import formbody from '@fastify/formbody';
 import fastifyJwt from '@fastify/jwt';
 import fastifyRedis from '@fastify/redis';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
+import { registerAuthRateLimit } from './auth/rate-limit.ts';
 import { createSecurityHandlers } from './auth/security.ts';
+import { closeCatalog } from './catalog/handlers.ts';
 import type { Config } from './config/index.ts';
 import { createDatabase, type Database } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
 import { AppError, installErrorHandler, sendError, statusMessage } from './errors/index.ts';
 import { createHandlers } from './handlers.ts';
+import requestCounter from './metrics/plugin.ts';
 import { DOCS_INIT_SCRIPT } from './operations/handlers.ts';
+import observability, { requestIdFor } from './plugins/observability.ts';
 import { createRedis } from './plugins/redis.ts';
+import security from './plugins/security.ts';
 import { createValidatorCompiler } from './plugins/validation.ts';
 import { createMethodLookup, type LoadedSpec, loadSpec } from './spec/index.ts';
 
@@ -35,31 +40,66 @@ declare module 'fastify' {
 
 const require = createRequire(import.meta.url);
 
+/** Whatever a handler or plugin hands the logger, these never reach the log. */
+export function loggerOptions(config: Config) {
+  return {
+    level: config.logLevel,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        'headers.authorization',
+        'password',
+        'token',
+        'access_token',
+        'refresh_token',
+        '*.password',
+        '*.token',
+        '*.access_token',
+        '*.refresh_token',
+      ],
+      censor: '[redacted]',
+    },
+  };
+}
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const spec = options.spec ?? loadSpec();
   const app = Fastify({
-    logger: options.logger ?? {
-      level: config.logLevel,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'password', 'token'],
-        censor: '[redacted]',
-      },
-    },
+    logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    requestIdHeader: 'x-request-id',
+    // X-Request-Id is read (and sanitised) by requestIdFor; Fastify would take any value as it is.
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    requestTimeout: config.requestTimeoutMs,
+    handlerTimeout: config.handlerTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // A URL the router cannot decode (`/%zz`) fails before any hook runs; answer it in the error shape too.
+    frameworkErrors: (_error, _request, reply) => {
+      sendError(reply as unknown as FastifyReply, 400, 'malformed URL');
+    },
   });
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandler(app);
 
   const ownDb = options.db === undefined;
-  const db =
-    options.db ??
-    createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize })
-      .db;
+  const created = ownDb
+    ? createDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        poolSize: config.dbPoolSize,
+        // Only the message: pg-pool attaches its whole client object to the error.
+        onIdleError: (err) =>
+          app.log.warn({ reason: err.message }, 'an idle database connection was lost; the pool replaces it'),
+      })
+    : undefined;
+  const db = options.db ?? created!.db;
   const ownRedis = options.redis === undefined && config.redisUrl !== undefined;
-  const redis = options.redis ?? (config.redisUrl ? createRedis(config.redisUrl) : undefined);
+  const redis = options.redis ?? (config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined);
+  // The first onRequest hook, so every request is counted: 404s, 405s, errors, the docs, its own routes.
+  if (config.requestCounter) await app.register(requestCounter, { config, redis });
   app.addHook('onClose', async () => {
     if (ownDb) await db.destroy();
   });
@@ -67,6 +107,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const deps: AppDeps = { config, db, redis, log: app.log, spec };
   app.decorate('deps', deps);
+  app.addHook('onClose', () => closeCatalog(deps));
+
+  await app.register(observability, { pool: created?.pool });
+  await app.register(security, { config });
 
   // text/plain is not an API input: without its parser such bodies get a 415 instead of a confusing 400.
   app.removeContentTypeParser('text/plain');
@@ -105,6 +149,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }
   });
 
+  await registerAuthRateLimit(app, deps);
   await app.register(openapiGlue, {
     specification: spec.document,
     serviceHandlers: createHandlers(deps),

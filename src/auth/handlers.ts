@@ -1,17 +1,99 @@
 import type { AppDeps } from '../deps.ts';
-import { notImplemented } from '../spec/not-implemented.ts';
+import { conflict, notFound, unauthorized } from '../errors/index.ts';
+import type { HandlerGroup } from '../spec/handlers.ts';
+import { checkCredentials, createAccount, toPublicUser } from './accounts.ts';
+import * as queries from './queries.ts';
+import { issueTokenPair, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens.ts';
 
-export function createAuthHandlers(_deps: AppDeps) {
-  return notImplemented([
-    'registerCollectionsUser',
-    'registerUser',
-    'obtainTokenPair',
-    'refreshTokenPair',
-    'revokeRefreshToken',
-    'createV1User',
-    'getCurrentUser',
-    'authenticateV1',
-    'listUsers',
-    'updateUserRole',
-  ]);
+type AuthOperation =
+  | 'registerCollectionsUser'
+  | 'registerUser'
+  | 'obtainTokenPair'
+  | 'refreshTokenPair'
+  | 'revokeRefreshToken'
+  | 'createV1User'
+  | 'getCurrentUser'
+  | 'authenticateV1'
+  | 'listUsers'
+  | 'updateUserRole';
+
+/** One answer for an unknown user and a wrong password: nothing tells which it was. */
+const BAD_CREDENTIALS = 'invalid credentials';
+
+export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
+  const { config, db } = deps;
+
+  return {
+    async registerCollectionsUser(request, reply) {
+      const user = await createAccount(db, config, request.body);
+      const pair = await issueTokenPair(request.server, db, config, user);
+      reply.code(201);
+      return { access_token: pair.access, refresh_token: pair.refresh };
+    },
+
+    async registerUser(request, reply) {
+      const user = await createAccount(db, config, request.body);
+      reply.code(201);
+      return toPublicUser(user);
+    },
+
+    async obtainTokenPair(request) {
+      const user = await checkCredentials(db, { username: request.body.username }, request.body.password);
+      if (!user) throw unauthorized(BAD_CREDENTIALS);
+      return issueTokenPair(request.server, db, config, user);
+    },
+
+    async refreshTokenPair(request) {
+      return rotateRefreshToken(request.server, db, config, request.body.refresh);
+    },
+
+    async revokeRefreshToken(request, reply) {
+      await revokeRefreshToken(db, request.body.refresh);
+      return reply.code(204).send();
+    },
+
+    async createV1User(request, reply) {
+      const { email, password } = request.body;
+      const user = await createAccount(db, config, {
+        username: email.trim().toLowerCase(),
+        email,
+        password,
+      }).catch((error: unknown) => {
+        // The username is the email here, so either index taken means the email is.
+        throw (error as { statusCode?: number }).statusCode === 409
+          ? conflict('email already in use')
+          : error;
+      });
+      reply.code(201);
+      return { id: user.id, token: signAccessToken(request.server, user) };
+    },
+
+    async getCurrentUser(request) {
+      const user = await queries.findUserById(db, request.user.id);
+      if (!user) throw notFound(`user ${request.user.id} not found`);
+      return toPublicUser(user);
+    },
+
+    async authenticateV1(request) {
+      const user = await checkCredentials(db, { email: request.body.email }, request.body.password);
+      if (!user) throw unauthorized(BAD_CREDENTIALS);
+      return { id: user.id, token: signAccessToken(request.server, user) };
+    },
+
+    async listUsers(request) {
+      const page = request.query.page ?? 1;
+      const limit = request.query.limit ?? 20;
+      const [users, total] = await Promise.all([
+        queries.listUsers(db, limit, (page - 1) * limit),
+        queries.countUsers(db),
+      ]);
+      return { success: true, users: users.map(toPublicUser), total_users: total, page, limit };
+    },
+
+    async updateUserRole(request) {
+      const user = await queries.updateUserRole(db, request.params.id, request.body.role);
+      if (!user) throw notFound(`user ${request.params.id} not found`);
+      return toPublicUser(user);
+    },
+  };
 }

@@ -1,12 +1,23 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { forbidden, unauthorized } from '../errors/index.ts';
+import type { Config } from '../config/index.ts';
+import { AppError, forbidden, unauthorized } from '../errors/index.ts';
+import { createJwksClient, type JwksClient, JwksUnavailableError } from './jwks.ts';
 
 export interface AuthUser {
+  /**
+   * The user's id; 0 for a token of the external identity provider, whose subject (`auth0|abc`) has no row
+   * here: such callers are `username` = that subject and may use only permission-scoped operations.
+   */
   id: number;
   username: string;
   role: string;
   permissions: string[];
 }
+
+/** `id` of an external identity provider's user (no user row). */
+export const EXTERNAL_USER_ID = 0;
+/** `role` of an external identity provider's user: its permissions come from the token, not from a role. */
+export const EXTERNAL_ROLE = 'external';
 
 export interface AccessTokenPayload {
   sub: string;
@@ -23,6 +34,7 @@ declare module '@fastify/jwt' {
 }
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
+const INVALID = 'invalid or expired token';
 
 /** The bearer token of a request, whatever the case of the scheme word (the all-stars seed sends `bearer`). */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -31,26 +43,99 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return BEARER.exec(header)?.[1];
 }
 
-export async function authenticate(app: FastifyInstance, request: FastifyRequest): Promise<AuthUser> {
-  const token = bearerToken(request);
-  if (!token) throw unauthorized('authentication required');
+function tokenHeader(token: string): { alg?: unknown; kid?: unknown } {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.', 1)[0] ?? '', 'base64url').toString('utf8'));
+    return header !== null && typeof header === 'object' ? header : {};
+  } catch {
+    return {};
+  }
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function verifyLocal(app: FastifyInstance, token: string): AuthUser {
   let payload: AccessTokenPayload;
   try {
-    payload = await app.jwt.verify<AccessTokenPayload>(token);
+    payload = app.jwt.verify<AccessTokenPayload>(token);
   } catch {
-    throw unauthorized('invalid or expired token');
+    throw unauthorized(INVALID);
   }
   const id = Number(payload.sub);
-  if (!Number.isInteger(id) || !Array.isArray(payload.permissions))
-    throw unauthorized('invalid or expired token');
+  if (!Number.isInteger(id) || id < 1 || !isStringArray(payload.permissions)) throw unauthorized(INVALID);
   return { id, username: payload.username, role: payload.role, permissions: payload.permissions };
+}
+
+async function verifyExternal(
+  app: FastifyInstance,
+  config: Config,
+  jwks: JwksClient,
+  token: string,
+  kid: unknown,
+): Promise<AuthUser> {
+  if (typeof kid !== 'string') throw unauthorized(INVALID);
+  let key: string | undefined;
+  try {
+    key = await jwks.publicKey(kid);
+  } catch (error) {
+    if (error instanceof JwksUnavailableError) {
+      throw new AppError(503, 'identity provider keys unavailable', { headers: { 'retry-after': '30' } });
+    }
+    throw error;
+  }
+  if (key === undefined) throw unauthorized(INVALID);
+  let payload: { sub?: unknown; permissions?: unknown };
+  try {
+    payload = app.jwt.verify(token, {
+      key,
+      algorithms: ['RS256'],
+      allowedIss: config.jwt.externalIssuer,
+      allowedAud: config.jwt.externalAudience,
+      requiredClaims: ['sub', 'exp'],
+    });
+  } catch {
+    throw unauthorized(INVALID);
+  }
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw unauthorized(INVALID);
+  if (!isStringArray(payload.permissions)) throw unauthorized('token carries no permissions claim');
+  return {
+    id: EXTERNAL_USER_ID,
+    username: payload.sub,
+    role: EXTERNAL_ROLE,
+    permissions: payload.permissions,
+  };
+}
+
+/**
+ * Verifies a request's bearer token: Marquee's own HS256 tokens, and, when JWT_JWKS_URL is set, the external
+ * provider's RS256 tokens (keys fetched from the JWKS URL and cached).
+ */
+export function createAuthenticator(
+  app: FastifyInstance,
+  config: Config,
+): (request: FastifyRequest) => Promise<AuthUser> {
+  const jwks = config.jwt.jwksUrl ? createJwksClient(config.jwt.jwksUrl, { log: app.log }) : undefined;
+  return async (request) => {
+    const token = bearerToken(request);
+    if (!token) throw unauthorized('authentication required');
+    const header = tokenHeader(token);
+    if (jwks && header.alg === 'RS256') return verifyExternal(app, config, jwks, token, header.kid);
+    return verifyLocal(app, token);
+  };
 }
 
 /** fastify-openapi-glue security handlers, one per scheme; the spec's scopes are the permissions required. */
 export function createSecurityHandlers(app: FastifyInstance) {
+  const authenticate = createAuthenticator(app, app.deps.config);
   return {
     async bearerAuth(request: FastifyRequest, _reply: unknown, scopes: string[]): Promise<void> {
-      const user = await authenticate(app, request);
+      const user = await authenticate(request);
+      // Operations without a scope act for a user of this service (owner, author): an outside identity has none.
+      if (user.id === EXTERNAL_USER_ID && scopes.length === 0) {
+        throw unauthorized('this operation needs a Marquee account; external tokens only grant permissions');
+      }
       request.user = user;
       const missing = scopes.filter((scope) => !user.permissions.includes(scope));
       if (missing.length > 0) throw forbidden(`missing permission: ${missing.join(', ')}`);

@@ -13,8 +13,20 @@ export interface UsersTable {
   updated_at: ColumnType<Date, never, Date | undefined>;
 }
 
+export interface RefreshTokensTable {
+  id: Serial;
+  user_id: number;
+  family_id: string;
+  token_hash: string;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+  created_at: DbTimestamp;
+}
+
 export interface AuthTables {
   users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
 }
 
 export type { DbTimestamp };

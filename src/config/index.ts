@@ -44,6 +44,10 @@ export interface Config {
   readonly workers: number;
   readonly metricsToken: string | undefined;
   readonly requestCounter: boolean;
+  readonly requestTimeoutMs: number;
+  readonly handlerTimeoutMs: number;
+  readonly migrateOnStart: boolean;
+  readonly dbStartupTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +98,7 @@ function text(env: Env, name: string): string | undefined {
 
 // In development a missing JWT_SECRET must not log everyone out on every restart, so one is kept in the data folder.
 function developmentSecret(dataDir: string): string {
+  if (dataDir.startsWith('memory://')) return randomBytes(48).toString('base64url');
   const file = join(dataDir, 'jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
@@ -113,7 +118,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
     throw new ConfigError('NODE_ENV', 'must be development, production or test');
   }
-  const dataDir = resolve(env.DATA_DIR || 'data');
+  // `memory://` is PGlite's in-memory database, not a folder name.
+  const rawDataDir = env.DATA_DIR || 'data';
+  const dataDir = rawDataDir.startsWith('memory://') ? rawDataDir : resolve(rawDataDir);
 
   let secret = text(env, 'JWT_SECRET');
   if (secret !== undefined && secret.length < 32) {
@@ -181,7 +188,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       username: text(env, 'MOVIE_API_USERNAME'),
       password: text(env, 'MOVIE_API_PASSWORD'),
       attemptTimeoutMs: int(env, 'CATALOG_ATTEMPT_TIMEOUT_MS', 2000, 1),
-      maxAttempts: int(env, 'CATALOG_MAX_ATTEMPTS', 4, 1, 20),
+      maxAttempts: int(env, 'CATALOG_MAX_ATTEMPTS', 6, 1, 20),
       deadlineMs: int(env, 'CATALOG_DEADLINE_MS', 8000, 1),
       breakerThreshold: int(env, 'CATALOG_BREAKER_THRESHOLD', 5, 1),
       breakerHalfOpenMs: int(env, 'CATALOG_BREAKER_HALF_OPEN_MS', 10_000, 1),
@@ -200,6 +207,10 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     workers: int(env, 'WORKERS', 1, 1, 64),
     metricsToken: text(env, 'METRICS_TOKEN'),
     requestCounter: bool(env, 'REQUEST_COUNTER', true),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0),
+    handlerTimeoutMs: int(env, 'HANDLER_TIMEOUT_MS', 30_000, 0),
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    dbStartupTimeoutMs: int(env, 'DB_STARTUP_TIMEOUT_MS', 60_000, 0),
   };
   if (config.corsOrigins.includes('*')) {
     warnings.push(

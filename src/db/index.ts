@@ -11,6 +11,7 @@ export interface DatabaseOptions {
   /** PGlite data folder; `memory://` keeps it in memory (tests). */
   dataDir: string;
   poolSize?: number;
+  onIdleError?: (error: Error) => void;
 }
 
 const INT8 = 20;
@@ -21,8 +22,12 @@ const DATE = 1082;
 const parseInt8 = (value: string) => Number(value);
 const keepDate = (value: string) => value;
 
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  return new pg.Pool({
+export function createPool(
+  connectionString: string,
+  max = 10,
+  onIdleError: (error: Error) => void = () => {},
+): pg.Pool {
+  const pool = new pg.Pool({
     connectionString,
     max,
     types: {
@@ -33,6 +38,10 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection can be cut (server restart, pg_terminate_backend, DROP DATABASE … FORCE); the pool drops
+  // that client and opens another on demand, but an 'error' event without a listener would crash the process.
+  pool.on('error', onIdleError);
+  return pool;
 }
 
 export function createDatabase(options: DatabaseOptions): {
@@ -41,7 +50,7 @@ export function createDatabase(options: DatabaseOptions): {
   pool?: pg.Pool;
 } {
   if (options.databaseUrl) {
-    const pool = createPool(options.databaseUrl, options.poolSize);
+    const pool = createPool(options.databaseUrl, options.poolSize, options.onIdleError);
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres', pool };
   }
   if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });

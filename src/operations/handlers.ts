@@ -1,8 +1,9 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AppDeps } from '../deps.ts';
-import { AppError } from '../errors/index.ts';
+import { AppError, unauthorized } from '../errors/index.ts';
+import { registry } from '../plugins/observability.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-import { notImplemented } from '../spec/not-implemented.ts';
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -10,6 +11,7 @@ const DOCS_PAGE = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Marquee API</title>
+  <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>
@@ -46,9 +48,24 @@ async function ping(check: () => Promise<unknown>, timeoutMs: number): Promise<b
   }
 }
 
-type OperationsId = 'getHealth' | 'getReady' | 'getDocs' | 'getRoot' | 'getOpenApiYaml' | 'getOpenApiJson';
+const digest = (value: string) => createHash('sha256').update(value).digest();
 
-export function createOperationsHandlers({ db, redis, spec }: AppDeps) {
+/** Compares digests, so neither the token's content nor its length leaks through timing. */
+function carriesToken(authorization: string | undefined, token: string): boolean {
+  const presented = /^bearer +(\S+)$/i.exec(authorization ?? '')?.[1];
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(token));
+}
+
+type OperationsId =
+  | 'getHealth'
+  | 'getReady'
+  | 'getDocs'
+  | 'getRoot'
+  | 'getOpenApiYaml'
+  | 'getOpenApiJson'
+  | 'getMetrics';
+
+export function createOperationsHandlers({ config, db, redis, spec }: AppDeps) {
   const handlers: HandlerGroup<OperationsId> = {
     async getHealth() {
       return { status: 'ok' as const };
@@ -86,6 +103,15 @@ export function createOperationsHandlers({ db, redis, spec }: AppDeps) {
       // A pre-serialised string bypasses the response serializer, which would keep only declared properties.
       return reply.type('application/json; charset=utf-8').send(spec.json);
     },
+    async getMetrics(request, reply) {
+      if (
+        config.metricsToken !== undefined &&
+        !carriesToken(request.headers.authorization, config.metricsToken)
+      ) {
+        throw unauthorized('a valid metrics token is required');
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
   };
-  return { ...handlers, ...notImplemented(['getMetrics']) };
+  return handlers;
 }

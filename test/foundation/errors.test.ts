@@ -133,3 +133,9 @@ t.test('/ready is 503 naming the database when it is down', async (t) => {
   t.ok(res.headers['retry-after']);
   t.match(res.json(), { success: false, error: 503, details: [{ field: 'database' }] });
 });
+
+t.test('a URL the router cannot decode is a 400 in the error shape', async (t) => {
+  const res = await inject(app, { method: 'GET', url: '/api/messages/%zz' });
+  t.equal(res.statusCode, 400);
+  t.same(res.json(), { success: false, error: 400, message: 'malformed URL' });
+});

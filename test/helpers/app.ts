@@ -22,6 +22,8 @@ export function testEnv(overrides: Env = {}): Env {
     LOG_LEVEL: 'silent',
     REDIS_URL: process.env.REDIS_URL,
     REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+    // Port 9 (discard) refuses at once: no test reaches the real catalogue by accident.
+    MOVIE_API_URL: 'http://127.0.0.1:9/',
     ...overrides,
   };
 }

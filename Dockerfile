@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Marquee API image: Node 24 runs the TypeScript sources directly (type stripping), so there is no build step;
+# the first stage only installs production dependencies.
+
+FROM node:24-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    MIGRATE_ON_START=false
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY package.json package-lock.json openapi.yaml ./
+COPY src ./src
+COPY db ./db
+COPY scripts/db.ts ./scripts/db.ts
+# Root owns the files and the service cannot change them; it runs as the image's unprivileged "node" user.
+USER node
+EXPOSE 3000
+# Liveness only: /health answers while the process is up; readiness (/ready) is the orchestrator's probe.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Migrations are their own step, run once per release, never by every replica:
+#   docker run --rm <image> node scripts/db.ts up      (what `npm run db:migrate` runs)
+CMD ["node", "src/server.ts"]

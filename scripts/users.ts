@@ -1,0 +1,117 @@
+/**
+ * `npm run users -- create --username X [--password Y] [--email E] [--role R]` creates a user and prints tokens;
+ * `npm run users -- token --username X` prints a fresh access and refresh token for an existing user.
+ * Same configuration and database as the server (with the embedded database, stop the server first).
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { createAccount } from '../src/auth/accounts.ts';
+import { isRole, ROLES } from '../src/auth/permissions.ts';
+import { findUserByUsername } from '../src/auth/queries.ts';
+import { issueTokenPair } from '../src/auth/tokens.ts';
+import { type Config, type Env, loadConfig } from '../src/config/index.ts';
+import { createDatabase, type Database } from '../src/db/index.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+
+export type Print = (line: string) => void;
+
+export interface Context {
+  app: FastifyInstance;
+  db: Database;
+  config: Config;
+}
+
+/** The server's config and migrated database, and an app to sign tokens with; no port is opened. */
+export async function withApp<T>(env: Env, warn: Print, run: (context: Context) => Promise<T>): Promise<T> {
+  const { config, warnings } = loadConfig(env);
+  for (const warning of warnings) warn(`warning: ${warning}`);
+  const { db } = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    await migrateToLatest(db);
+    const app = await buildApp(config, { db, logger: false });
+    try {
+      return await run({ app, db, config });
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+const USAGE = `usage:
+  npm run users -- create --username NAME [--password PASSWORD] [--email EMAIL] [--role ROLE]
+  npm run users -- token --username NAME
+roles: ${ROLES.join(', ')} (default member); without --password one is generated and printed`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** An error as one line for the terminal, with the field problems an API error carries. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const details = (error as { details?: { field: string; message: string }[] }).details ?? [];
+  return [error.message, ...details.map((d) => `${d.field} ${d.message}`)].join(': ');
+}
+
+/** Runs one command; throws UsageError for bad arguments and the API's errors (409, 400) as they are. */
+export async function main(argv: string[], env: Env, print: Print, warn: Print = print): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      username: { type: 'string' },
+      password: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (rest.length > 0 || (command !== 'create' && command !== 'token')) throw new UsageError(USAGE);
+  const username = values.username;
+  if (!username) throw new UsageError(`--username is required\n${USAGE}`);
+  const role = values.role ?? 'member';
+  if (!isRole(role)) throw new UsageError(`unknown role "${role}"; one of ${ROLES.join(', ')}`);
+  if (command === 'token' && (values.password || values.email || values.role)) {
+    throw new UsageError(`token takes only --username\n${USAGE}`);
+  }
+
+  await withApp(env, warn, async ({ app, db, config }) => {
+    if (command === 'create') {
+      const password = values.password ?? generatePassword();
+      const user = await createAccount(db, config, { username, password, email: values.email, role });
+      print(`created user ${user.id} "${user.username}" (${user.role})`);
+      if (values.password === undefined) print(`password: ${password}`);
+      const pair = await issueTokenPair(app, db, config, user);
+      print(`access:   ${pair.access}`);
+      print(`refresh:  ${pair.refresh}`);
+      return;
+    }
+    const user = await findUserByUsername(db, username);
+    if (!user) throw new UsageError(`no user "${username}"`);
+    const pair = await issueTokenPair(app, db, config, user);
+    print(`user ${user.id} "${user.username}" (${user.role})`);
+    print(`access:   ${pair.access}`);
+    print(`refresh:  ${pair.refresh}`);
+  });
+}
+
+if (import.meta.main) {
+  await import('dotenv/config');
+  try {
+    await main(process.argv.slice(2), process.env, console.log, console.error);
+  } catch (error) {
+    console.error(describeError(error));
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,139 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import { badRequest, conflict } from '../errors/index.ts';
+import { hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
+import { type Permission, permissionsOf, type Role } from './permissions.ts';
+import {
+  findUserByEmail,
+  findUserByUsername,
+  insertUser,
+  type UserRow,
+  uniqueViolation,
+  updatePasswordHash,
+  updateUserRole,
+} from './queries.ts';
+
+/** The API's user object (the `User` schema). */
+export interface PublicUser {
+  id: number;
+  username: string;
+  email: string | null;
+  first_name: string;
+  last_name: string;
+  is_staff: boolean;
+  role: Role;
+  permissions: Permission[];
+  created_at: string;
+  updated_at: string;
+}
+
+export function toPublicUser(row: UserRow): PublicUser {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    is_staff: row.role === 'admin',
+    role: row.role as Role,
+    permissions: permissionsOf(row.role),
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+export interface NewAccount {
+  username: string;
+  password: string;
+  email?: string | null | undefined;
+  first_name?: string | undefined;
+  last_name?: string | undefined;
+  role?: Role | undefined;
+}
+
+/**
+ * Creates a user, or refuses with 400 (blank username, weak or over-long password) or 409 (username or email
+ * taken, as the database's unique indexes decide — concurrent registrations of one name cannot both win).
+ */
+export async function createAccount(db: Database, config: Config, account: NewAccount): Promise<UserRow> {
+  const username = account.username.trim();
+  if (username.length === 0) {
+    throw badRequest('invalid body', [{ field: 'username', message: 'must not be blank' }]);
+  }
+  const problem = passwordProblem(account.password, config.passwordMinLength);
+  if (problem) throw badRequest('invalid body', [{ field: 'password', message: problem }]);
+  const email = account.email?.trim() || null;
+  const passwordHash = await hashPassword(account.password);
+  try {
+    return await insertUser(db, {
+      username,
+      email,
+      password_hash: passwordHash,
+      first_name: account.first_name ?? '',
+      last_name: account.last_name ?? '',
+      role: account.role ?? 'member',
+    });
+  } catch (error) {
+    const taken = uniqueViolation(error);
+    if (taken === 'username') throw conflict('username already taken');
+    if (taken === 'email') throw conflict('email already in use');
+    throw error;
+  }
+}
+
+/**
+ * The user whose login and password these are, or undefined. The same work is done whether the user exists
+ * or not, so neither the answer nor its timing tells the two apart.
+ */
+export async function checkCredentials(
+  db: Database,
+  login: { username: string } | { email: string },
+  password: string,
+): Promise<UserRow | undefined> {
+  const user =
+    'username' in login
+      ? await findUserByUsername(db, login.username.trim())
+      : await findUserByEmail(db, login.email.trim());
+  const ok = await verifyPassword(password, user?.password_hash);
+  if (!ok || !user) return undefined;
+  if (needsRehash(user.password_hash)) await updatePasswordHash(db, user.id, await hashPassword(password));
+  return user;
+}
+
+/**
+ * ADMIN_USERNAME/ADMIN_PASSWORD at start-up: the user exists, is an admin, and logs in with that password.
+ * Idempotent, so every process of a cluster may run it.
+ */
+export async function ensureAdmin(
+  db: Database,
+  config: Config,
+  log: FastifyBaseLogger,
+): Promise<UserRow | undefined> {
+  if (!config.admin) return undefined;
+  const { username, password } = config.admin;
+  const problem = passwordProblem(password, config.passwordMinLength);
+  if (problem) throw new Error(`ADMIN_PASSWORD ${problem}`);
+  let user = await findUserByUsername(db, username);
+  if (!user) {
+    try {
+      user = await createAccount(db, config, { username, password, role: 'admin' });
+      log.info({ userId: user.id, username: user.username }, 'admin user created');
+      return user;
+    } catch (error) {
+      // Another process of the cluster created it first.
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      user = await findUserByUsername(db, username);
+      if (!user) throw error;
+    }
+  }
+  if (user.role !== 'admin') {
+    user = (await updateUserRole(db, user.id, 'admin')) ?? user;
+    log.info({ userId: user.id, username: user.username }, 'user promoted to admin');
+  }
+  if (!(await verifyPassword(password, user.password_hash))) {
+    await updatePasswordHash(db, user.id, await hashPassword(password));
+    log.info({ userId: user.id, username: user.username }, 'admin password set from ADMIN_PASSWORD');
+  }
+  return user;
+}

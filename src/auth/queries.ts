@@ -1,0 +1,123 @@
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { DB } from '../db/types.ts';
+import type { RefreshTokensTable, UsersTable } from './tables.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+
+export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */
+export function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql`lower(username)`, '=', sql`lower(${username})`)
+    .executeTakeFirst();
+}
+
+export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql`lower(email)`, '=', sql`lower(${email})`)
+    .executeTakeFirst();
+}
+
+export function insertUser(db: Db, user: NewUser): Promise<UserRow> {
+  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Which unique index a failed insert hit: the database, not a pre-check, settles concurrent registrations. */
+export function uniqueViolation(error: unknown): 'username' | 'email' | undefined {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  if (code !== '23505') return undefined;
+  if (constraint === 'users_username_lower_key') return 'username';
+  if (constraint === 'users_email_lower_key') return 'email';
+  return undefined;
+}
+
+export function listUsers(db: Db, limit: number, offset: number): Promise<UserRow[]> {
+  return db.selectFrom('users').selectAll().orderBy('id').limit(limit).offset(offset).execute();
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export function updateUserRole(db: Db, id: number, role: string): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ role, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function updatePasswordHash(db: Db, id: number, passwordHash: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function insertRefreshToken(
+  db: Db,
+  token: Pick<Insertable<RefreshTokensTable>, 'user_id' | 'family_id' | 'token_hash' | 'expires_at'>,
+): Promise<void> {
+  await db.insertInto('refresh_tokens').values(token).execute();
+}
+
+/**
+ * Marks a live token spent and returns it; undefined when it is unknown, spent, revoked or expired. One UPDATE,
+ * so two concurrent refreshes with the same token cannot both succeed.
+ */
+export function spendRefreshToken(
+  db: Db,
+  tokenHash: string,
+): Promise<{ user_id: number; family_id: string } | undefined> {
+  return db
+    .updateTable('refresh_tokens')
+    .set({ used_at: sql<Date>`now()` })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .returning(['user_id', 'family_id'])
+    .executeTakeFirst();
+}
+
+export function findRefreshToken(db: Db, tokenHash: string) {
+  return db
+    .selectFrom('refresh_tokens')
+    .select(['family_id', 'used_at', 'revoked_at', sql<boolean>`expires_at <= now()`.as('expired')])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+/** Revokes every live token of a family; returns how many were live. */
+export async function revokeRefreshFamily(db: Db, familyId: string): Promise<number> {
+  const result = await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function deleteDeadRefreshTokens(db: Db, userId: number): Promise<void> {
+  await db
+    .deleteFrom('refresh_tokens')
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('expires_at', '<=', sql<Date>`now()`), eb('revoked_at', 'is not', null)]))
+    .execute();
+}

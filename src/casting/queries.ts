@@ -1,0 +1,285 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import type { components } from '../../generated/api.d.ts';
+import type { DB } from '../db/types.ts';
+import type { Gender } from './tables.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export type Actor = components['schemas']['Actor'];
+export type ActorDetail = components['schemas']['ActorDetail'];
+export type Movie = components['schemas']['Movie'];
+export type MovieDetail = components['schemas']['MovieDetail'];
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+/** The all-stars seed's YYYYMMDD spelling, still sent alongside release_date. */
+const compact = (isoDate: string) => isoDate.replaceAll('-', '');
+
+function toMovie<M extends { release_date: string }>(row: M): M & { date_release: string } {
+  return { ...row, date_release: compact(row.release_date) };
+}
+
+export async function countActors(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('actors')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  return row.total;
+}
+
+export async function listActors(db: Db, page: Page): Promise<Actor[]> {
+  return db
+    .selectFrom('actors')
+    .select((eb) => [
+      'actors.id',
+      'actors.name',
+      'actors.age',
+      'actors.gender',
+      sql<number[]>`array(${eb
+        .selectFrom('movie_actors')
+        .select('movie_actors.movie_id')
+        .whereRef('movie_actors.actor_id', '=', 'actors.id')
+        .orderBy('movie_actors.movie_id')})`.as('movies_id'),
+    ])
+    .orderBy('actors.id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+}
+
+export async function findActorDetail(db: Db, id: number): Promise<ActorDetail | undefined> {
+  const row = await db
+    .selectFrom('actors')
+    .where('actors.id', '=', id)
+    .select((eb) => [
+      'actors.id',
+      'actors.name',
+      'actors.age',
+      'actors.gender',
+      jsonArrayFrom(
+        eb
+          .selectFrom('movies')
+          .innerJoin('movie_actors', 'movie_actors.movie_id', 'movies.id')
+          .whereRef('movie_actors.actor_id', '=', 'actors.id')
+          .select(['movies.id', 'movies.title', 'movies.release_date'])
+          .orderBy('movies.id'),
+      ).as('movies'),
+    ])
+    .executeTakeFirst();
+  return row && { ...row, movies_id: row.movies.map((movie) => movie.id) };
+}
+
+export async function countMovies(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('movies')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  return row.total;
+}
+
+export async function listMovies(db: Db, page: Page): Promise<Movie[]> {
+  const rows = await db
+    .selectFrom('movies')
+    .select((eb) => [
+      'movies.id',
+      'movies.title',
+      'movies.release_date',
+      sql<number[]>`array(${eb
+        .selectFrom('movie_actors')
+        .select('movie_actors.actor_id')
+        .whereRef('movie_actors.movie_id', '=', 'movies.id')
+        .orderBy('movie_actors.actor_id')})`.as('actors_id'),
+    ])
+    .orderBy('movies.id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  return rows.map(toMovie);
+}
+
+export async function findMovieDetail(db: Db, id: number): Promise<MovieDetail | undefined> {
+  const row = await db
+    .selectFrom('movies')
+    .where('movies.id', '=', id)
+    .select((eb) => [
+      'movies.id',
+      'movies.title',
+      'movies.release_date',
+      jsonArrayFrom(
+        eb
+          .selectFrom('actors')
+          .innerJoin('movie_actors', 'movie_actors.actor_id', 'actors.id')
+          .whereRef('movie_actors.movie_id', '=', 'movies.id')
+          .select(['actors.id', 'actors.name', 'actors.age', 'actors.gender'])
+          .orderBy('actors.id'),
+      ).as('actors'),
+    ])
+    .executeTakeFirst();
+  return row && toMovie({ ...row, actors_id: row.actors.map((actor) => actor.id) });
+}
+
+export async function movieExists(db: Db, id: number): Promise<boolean> {
+  const row = await db.selectFrom('movies').select('id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function movieIdsOfActor(db: Db, actorId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('movie_actors')
+    .select('movie_id')
+    .where('actor_id', '=', actorId)
+    .orderBy('movie_id')
+    .execute();
+  return rows.map((row) => row.movie_id);
+}
+
+// Lock order, the same in every transaction so that none waits on another in a cycle: actors before movies,
+// each by ascending id. Anything that removes a movie's link to an actor holds that movie FOR UPDATE; anything
+// that adds a link holds the actor and movie at least FOR KEY SHARE (the foreign key takes that too), which
+// conflicts with the FOR UPDATE of an actor's deletion.
+
+/** Locks one actor against deletion, link changes and concurrent updates; false when there is none. */
+export async function lockActor(trx: Transaction<DB>, id: number): Promise<boolean> {
+  const row = await trx.selectFrom('actors').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Keeps existing actors from being deleted until commit; returns the ids found. */
+export async function shareActors(trx: Transaction<DB>, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx
+    .selectFrom('actors')
+    .select('id')
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forKeyShare()
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Keeps existing movies from being deleted until commit; returns the ids found. */
+export async function shareMovies(trx: Transaction<DB>, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx
+    .selectFrom('movies')
+    .select('id')
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forKeyShare()
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Takes the movies' row locks in id order: whoever removes one of their actors waits for this commit. */
+export async function lockMovies(trx: Transaction<DB>, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx
+    .selectFrom('movies')
+    .select('id')
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Of the given movies, those with no actor besides `actorId`; read after lockMovies, so the answer holds. */
+export async function moviesOnlyWithActor(
+  trx: Transaction<DB>,
+  movieIds: readonly number[],
+  actorId: number,
+): Promise<{ id: number; title: string }[]> {
+  if (movieIds.length === 0) return [];
+  return trx
+    .selectFrom('movies')
+    .select(['movies.id', 'movies.title'])
+    .where('movies.id', 'in', movieIds)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('movie_actors')
+            .select('movie_actors.actor_id')
+            .whereRef('movie_actors.movie_id', '=', 'movies.id')
+            .where('movie_actors.actor_id', '<>', actorId),
+        ),
+      ),
+    )
+    .orderBy('movies.id')
+    .execute();
+}
+
+export async function insertActor(
+  db: Db,
+  actor: { name: string; age: number; gender: Gender },
+): Promise<number> {
+  const row = await db.insertInto('actors').values(actor).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateActor(
+  db: Db,
+  id: number,
+  changes: { name?: string; age?: number; gender?: Gender },
+): Promise<void> {
+  await db
+    .updateTable('actors')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteActor(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('actors').where('id', '=', id).execute();
+}
+
+export async function insertMovie(db: Db, movie: { title: string; release_date: string }): Promise<number> {
+  const row = await db.insertInto('movies').values(movie).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateMovie(
+  db: Db,
+  id: number,
+  changes: { title?: string; release_date?: string },
+): Promise<void> {
+  await db
+    .updateTable('movies')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteMovie(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('movies').where('id', '=', id).execute();
+}
+
+/** Makes `movieIds` exactly the actor's movies. */
+export async function setMoviesOfActor(db: Db, actorId: number, movieIds: readonly number[]): Promise<void> {
+  let removal = db.deleteFrom('movie_actors').where('actor_id', '=', actorId);
+  if (movieIds.length > 0) removal = removal.where('movie_id', 'not in', movieIds);
+  await removal.execute();
+  if (movieIds.length === 0) return;
+  await db
+    .insertInto('movie_actors')
+    .values(movieIds.map((movieId) => ({ movie_id: movieId, actor_id: actorId })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** Makes `actorIds` (never empty: a movie always has an actor) exactly the movie's cast. */
+export async function setActorsOfMovie(db: Db, movieId: number, actorIds: readonly number[]): Promise<void> {
+  await db
+    .deleteFrom('movie_actors')
+    .where('movie_id', '=', movieId)
+    .where('actor_id', 'not in', actorIds)
+    .execute();
+  await db
+    .insertInto('movie_actors')
+    .values(actorIds.map((actorId) => ({ movie_id: movieId, actor_id: actorId })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}

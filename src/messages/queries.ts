@@ -1,0 +1,131 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../db/types.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export interface MessageRow {
+  id: number;
+  content: string;
+  views: number;
+  created_at: Date;
+  updated_at: Date;
+  author_id: number;
+  author_username: string;
+}
+
+/** Who asks to change a message: the author may, and so may an admin. */
+export interface Editor {
+  id: number;
+  isAdmin: boolean;
+}
+
+// Every query below names its message relation `m` (the table, or the rows a statement just wrote).
+const COLUMNS = [
+  'm.id',
+  'm.content',
+  'm.views',
+  'm.created_at',
+  'm.updated_at',
+  'm.author_id',
+  'u.username as author_username',
+] as const;
+
+export async function countMessages(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  return row.total;
+}
+
+/** Newest first; `id` breaks ties between messages created in the same transaction instant. */
+export async function listMessages(db: Db, page: { limit: number; offset: number }): Promise<MessageRow[]> {
+  return db
+    .selectFrom('messages as m')
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .select(COLUMNS)
+    .orderBy('m.created_at', 'desc')
+    .orderBy('m.id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+}
+
+/** Inserts only while the author exists, so a token that outlived its user writes nothing. */
+export async function insertMessage(
+  db: Db,
+  authorId: number,
+  content: string,
+): Promise<MessageRow | undefined> {
+  return db
+    .with('m', (qb) =>
+      qb
+        .insertInto('messages')
+        .columns(['author_id', 'content'])
+        .expression((eb) =>
+          eb
+            .selectFrom('users')
+            .select((eb) => ['id', eb.val(content).as('content')])
+            .where('id', '=', authorId),
+        )
+        .returningAll(),
+    )
+    .selectFrom('m')
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .select(COLUMNS)
+    .executeTakeFirst();
+}
+
+/** Counts one view and returns the row as that view left it, in one statement: no read-modify-write. */
+export async function viewMessage(db: Db, id: number): Promise<MessageRow | undefined> {
+  return db
+    .with('m', (qb) =>
+      qb
+        .updateTable('messages')
+        .set((eb) => ({ views: eb('views', '+', 1) }))
+        .where('id', '=', id)
+        .returningAll(),
+    )
+    .selectFrom('m')
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .select(COLUMNS)
+    .executeTakeFirst();
+}
+
+/** Sets the content and restarts the view count, if `editor` may; undefined when nothing was changed. */
+export async function setMessageContent(
+  db: Db,
+  id: number,
+  content: string,
+  editor: Editor,
+): Promise<MessageRow | undefined> {
+  return db
+    .with('m', (qb) =>
+      qb
+        .updateTable('messages')
+        .set({ content, views: 0 })
+        .where('id', '=', id)
+        .$if(!editor.isAdmin, (qb) => qb.where('author_id', '=', editor.id))
+        .returningAll(),
+    )
+    .selectFrom('m')
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .select(COLUMNS)
+    .executeTakeFirst();
+}
+
+/** Deletes the message if `editor` may; false when nothing was deleted. */
+export async function deleteMessage(db: Db, id: number, editor: Editor): Promise<boolean> {
+  const deleted = await db
+    .deleteFrom('messages')
+    .where('id', '=', id)
+    .$if(!editor.isAdmin, (qb) => qb.where('author_id', '=', editor.id))
+    .returning('id')
+    .executeTakeFirst();
+  return deleted !== undefined;
+}
+
+export async function findMessageAuthorId(db: Db, id: number): Promise<number | undefined> {
+  const row = await db.selectFrom('messages').select('author_id').where('id', '=', id).executeTakeFirst();
+  return row?.author_id;
+}

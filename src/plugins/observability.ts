@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type pg from 'pg';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * One registry per process: the metric objects below are module singletons so any area can import and update
+ * them. Several apps in one process (tests) add to the same series.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const httpRequestDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'Request duration by method, route template and status.',
+  labelNames: ['method', 'route', 'status_code'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const CATALOG_OUTCOMES = [
+  'success',
+  'retry',
+  'timeout',
+  'breaker_open',
+  'stale_served',
+  'error',
+] as const;
+export type CatalogOutcome = (typeof CATALOG_OUTCOMES)[number];
+
+export const catalogUpstreamCalls = new Counter({
+  name: 'marquee_catalog_upstream_calls_total',
+  help: 'Upstream movie catalogue calls by outcome (success, retry, timeout, breaker_open, stale_served, error).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+// Every outcome is exported from the start, so rate() and alerts see a zero rather than a missing series.
+for (const outcome of CATALOG_OUTCOMES) catalogUpstreamCalls.inc({ outcome }, 0);
+
+export const BREAKER_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
+
+export const catalogBreakerState = new Gauge({
+  name: 'marquee_catalog_breaker_state',
+  help: 'Upstream catalogue circuit breaker: 0 closed, 1 half-open, 2 open.',
+  registers: [registry],
+});
+catalogBreakerState.set(BREAKER_STATE.closed);
+
+export const requestCounterBacklog = new Gauge({
+  name: 'marquee_request_counter_backlog',
+  help: 'Requests counted by this process and not yet flushed to the shared counter.',
+  registers: [registry],
+});
+
+const pools = new Set<pg.Pool>();
+
+new Gauge({
+  name: 'marquee_db_pool_connections',
+  help: 'PostgreSQL pool connections of this process by state (active: checked out, idle: ready).',
+  labelNames: ['state'] as const,
+  registers: [registry],
+  collect() {
+    let total = 0;
+    let idle = 0;
+    for (const pool of pools) {
+      total += pool.totalCount;
+      idle += pool.idleCount;
+    }
+    this.set({ state: 'active' }, total - idle);
+    this.set({ state: 'idle' }, idle);
+  },
+});
+
+new Gauge({
+  name: 'marquee_db_pool_waiting',
+  help: 'Queries of this process waiting for a free PostgreSQL pool connection.',
+  registers: [registry],
+  collect() {
+    let waiting = 0;
+    for (const pool of pools) waiting += pool.waitingCount;
+    this.set(waiting);
+  },
+});
+
+const poolErrors = new Counter({
+  name: 'marquee_db_pool_errors_total',
+  help: 'Idle PostgreSQL connections lost (server restart, failover, pg_terminate_backend); the pool replaces them.',
+  registers: [registry],
+});
+
+const REQUEST_ID = /^[\w.:@=+/-]{1,128}$/;
+
+/** An incoming X-Request-Id is kept when it is short and plain (it ends up in logs and headers), else a UUID. */
+export function requestIdFor(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+// find-my-way writes path parameters as `:id`; the spec and dashboards know them as `{id}`.
+const routeLabel = (url: string | undefined) => (url ? url.replace(/:(\w+)/g, '{$1}') : 'unmatched');
+
+export interface ObservabilityOptions {
+  /** The app's own pg pool, when it has one (PGlite has none). */
+  pool?: pg.Pool | undefined;
+}
+
+async function observability(app: FastifyInstance, { pool }: ObservabilityOptions) {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    httpRequestDuration.observe(
+      {
+        method: request.method,
+        route: routeLabel(request.routeOptions.url),
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  if (pool) {
+    // createPool already keeps an idle connection's end from crashing the process (and app.ts logs it); a
+    // connection in use when PostgreSQL ends it (restart, failover, pg_terminate_backend) has no listener
+    // though, and an unheard 'error' event ends the process. Its query fails by itself, and pg-pool drops the
+    // connection when it comes back.
+    pool.on('error', () => poolErrors.inc());
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
+    pools.add(pool);
+    app.addHook('onClose', async () => {
+      pools.delete(pool);
+    });
+  }
+}
+
+export default fp(observability, { name: 'marquee-observability', fastify: '5.x' });

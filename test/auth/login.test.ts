@@ -1,0 +1,109 @@
+import * as crypto from 'node:crypto';
+import t from 'tap';
+import { hashPassword } from '../../src/auth/passwords.ts';
+import { inject } from '../helpers/app.ts';
+import { createUser } from '../helpers/users.ts';
+import { authTestApp, login, register } from './support.ts';
+
+const { app, db, config } = await authTestApp(t);
+await register(app, 'known', 'the-right-password');
+await inject(app, {
+  method: 'POST',
+  url: '/api/v1/user',
+  payload: { email: 'known@example.com', password: 'the-right-password' },
+});
+
+t.test('an unknown user and a wrong password get the very same 401', async (t) => {
+  const attempts = [
+    { url: '/api/auth/token/', payload: { username: 'nobody', password: 'the-right-password' } },
+    { url: '/api/auth/token/', payload: { username: 'known', password: 'a-wrong-password' } },
+    { url: '/api/auth/token/', payload: { username: 'known', password: 'x' } },
+    { url: '/api/v1/authenticate', payload: { email: 'nobody@example.com', password: 'the-right-password' } },
+    { url: '/api/v1/authenticate', payload: { email: 'known@example.com', password: 'a-wrong-password' } },
+  ];
+  for (const attempt of attempts) {
+    const res = await inject(app, { method: 'POST', ...attempt });
+    t.equal(res.statusCode, 401, JSON.stringify(attempt.payload));
+    t.same(res.json(), { success: false, error: 401, message: 'invalid credentials' });
+    t.equal(res.headers['www-authenticate'], 'Bearer');
+  }
+});
+
+t.test('the same password work is done whether the user exists or not', async (t) => {
+  const calls: { N: number; r: number; p: number; keylen: number }[] = [];
+  const { checkCredentials } = await t.mockImport<typeof import('../../src/auth/accounts.ts')>(
+    '../../src/auth/accounts.ts',
+    {
+      'node:crypto': {
+        ...crypto,
+        scrypt: (...args: Parameters<typeof crypto.scrypt>) => {
+          const [, , keylen, options] = args as unknown as [unknown, unknown, number, crypto.ScryptOptions];
+          calls.push({ N: options.N!, r: options.r!, p: options.p!, keylen });
+          return (crypto.scrypt as (...a: unknown[]) => void)(...args);
+        },
+      },
+    },
+  );
+  // The dummy hash is made once per process, on first need; not part of a login's cost.
+  await checkCredentials(db, { username: 'warm-up' }, 'warm-up-password');
+  const perLogin: (typeof calls)[] = [];
+  for (const [login, password] of [
+    [{ username: 'nobody' }, 'the-right-password'],
+    [{ username: 'known' }, 'a-wrong-password'],
+    [{ email: 'nobody@example.com' }, 'the-right-password'],
+    [{ email: 'known@example.com' }, 'a-wrong-password'],
+  ] as const) {
+    calls.length = 0;
+    t.equal(await checkCredentials(db, login, password), undefined, JSON.stringify(login));
+    perLogin.push([...calls]);
+  }
+  t.equal(perLogin[0]?.length, 1, 'one scrypt run per attempt');
+  for (const work of perLogin) t.same(work, perLogin[0], 'with the same parameters');
+});
+
+t.test('a user whose stored hash is unusable cannot log in (and it costs the same)', async (t) => {
+  const placeholder = await createUser(app, db, { username: 'placeholder' });
+  for (const password of ['placeholder:not-a-hash', 'not-a-hash', 'anything-at-all']) {
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/api/auth/token/',
+      payload: { username: placeholder.username, password },
+    });
+    t.equal(res.statusCode, 401, password);
+  }
+});
+
+t.test('hashes made with older parameters still verify and are upgraded at login', async (t) => {
+  await register(app, 'old-timer', 'old-timer-password');
+  const weak = await hashPassword('old-timer-password', { N: 1024, r: 8, p: 1 });
+  await db.updateTable('users').set({ password_hash: weak }).where('username', '=', 'old-timer').execute();
+  await login(app, 'old-timer', 'old-timer-password');
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('username', '=', 'old-timer')
+    .executeTakeFirstOrThrow();
+  t.match(row.password_hash, /^scrypt\$32768\$8\$1\$/);
+  await login(app, 'old-timer', 'old-timer-password');
+});
+
+t.test('login is case-insensitive on the username and answers a token pair', async (t) => {
+  const pair = await login(app, 'KNOWN', 'the-right-password');
+  t.type(pair.access, 'string');
+  t.type(pair.refresh, 'string');
+  const me = await inject(app, { method: 'GET', url: '/api/v1/user', token: pair.access });
+  t.equal(me.json().username, 'known');
+  t.equal(config.jwt.accessTtlSeconds, 3600);
+});
+
+t.test('bad login bodies are a 400', async (t) => {
+  for (const payload of [
+    {},
+    { username: 'known' },
+    { username: '', password: 'x' },
+    { username: 'known', password: '' },
+  ]) {
+    const res = await inject(app, { method: 'POST', url: '/api/auth/token/', payload });
+    t.equal(res.statusCode, 400, JSON.stringify(payload));
+  }
+});

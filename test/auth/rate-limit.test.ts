@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import { buildTestApp, inject } from '../helpers/app.ts';
+import { createTestDatabase } from '../helpers/database.ts';
+import { userCount } from './support.ts';
+
+const wrongLogin = { username: 'nobody', password: 'wrong-password' };
+
+t.test('login and registration are limited per client and route: 429 with Retry-After', async (t) => {
+  const { app, db } = await buildTestApp(t, { RATE_LIMIT_AUTH_MAX: '3', RATE_LIMIT_AUTH_WINDOW_MS: '60000' });
+  for (let i = 0; i < 3; i++) {
+    const res = await inject(app, { method: 'POST', url: '/api/auth/token/', payload: wrongLogin });
+    t.equal(res.statusCode, 401, `attempt ${i + 1}`);
+  }
+  const limited = await inject(app, { method: 'POST', url: '/api/auth/token/', payload: wrongLogin });
+  t.equal(limited.statusCode, 429);
+  t.match(limited.json(), { success: false, error: 429, message: /^too many requests, retry in / });
+  const retryAfter = Number(limited.headers['retry-after']);
+  t.ok(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
+
+  // Another client (X-Forwarded-For is not trusted by default, so use the socket address) is not limited.
+  const other = await inject(app, {
+    method: 'POST',
+    url: '/api/auth/token/',
+    payload: wrongLogin,
+    remoteAddress: '10.0.0.2',
+  });
+  t.equal(other.statusCode, 401, 'another client is not limited');
+  const otherRoute = await inject(app, {
+    method: 'POST',
+    url: '/api/v1/authenticate',
+    payload: { email: 'nobody@example.com', password: 'wrong-password' },
+  });
+  t.equal(otherRoute.statusCode, 401, 'another route counts apart');
+
+  for (let i = 0; i < 3; i++) {
+    await inject(app, {
+      method: 'POST',
+      url: '/register/',
+      payload: { username: `flood-${i}`, password: 'flooding-password' },
+    });
+  }
+  const before = await userCount(db);
+  const blocked = await inject(app, {
+    method: 'POST',
+    url: '/register/',
+    payload: { username: 'flood-x', password: 'flooding-password' },
+  });
+  t.equal(blocked.statusCode, 429);
+  t.equal(await userCount(db), before, 'a limited registration writes nothing');
+});
+
+t.test('refresh and other routes are not limited', async (t) => {
+  const { app } = await buildTestApp(t, { RATE_LIMIT_AUTH_MAX: '1' });
+  for (let i = 0; i < 3; i++) {
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/api/auth/token/refresh/',
+      payload: { refresh: 'unknown' },
+    });
+    t.equal(res.statusCode, 401);
+  }
+});
+
+const noRedis = process.env.REDIS_URL ? false : 'REDIS_URL is not set: the shared Redis store needs a Redis';
+t.test('with Redis the limit holds across processes sharing it', { skip: noRedis }, async (t) => {
+  const database = await createTestDatabase(t);
+  const env = { RATE_LIMIT_AUTH_MAX: '3', REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+  const a = await buildTestApp(t, env, database);
+  const b = await buildTestApp(t, env, database);
+  const attempt = (app: typeof a.app) =>
+    inject(app, { method: 'POST', url: '/api/auth/token/', payload: wrongLogin });
+  t.equal((await attempt(a.app)).statusCode, 401);
+  t.equal((await attempt(b.app)).statusCode, 401);
+  t.equal((await attempt(a.app)).statusCode, 401);
+  const limited = await attempt(b.app);
+  t.equal(limited.statusCode, 429, 'the fourth attempt, on the other instance, is refused');
+  t.ok(Number(limited.headers['retry-after']) > 0);
+});

@@ -1,0 +1,200 @@
+import t from 'tap';
+import { buildTestApp, inject } from '../helpers/app.ts';
+import { authTestApp, register, userCount } from './support.ts';
+
+const { app, db } = await authTestApp(t);
+
+t.test('usernames are unique whatever their case: 409, and one row', async (t) => {
+  await register(app, 'Maya');
+  const before = await userCount(db);
+  for (const username of ['maya', 'MAYA', ' maya ']) {
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/register/',
+      payload: { username, password: 'another-password' },
+    });
+    t.equal(res.statusCode, 409, username);
+    t.same(res.json(), { success: false, error: 409, message: 'username already taken' });
+  }
+  t.equal(await userCount(db), before, 'nothing written');
+});
+
+t.test('concurrent registrations of one name: exactly one 201 and one 409', async (t) => {
+  for (let round = 0; round < 3; round++) {
+    const name = `racer-${round}`;
+    const results = await Promise.all(
+      [name, name.toUpperCase()].map((username) =>
+        inject(app, {
+          method: 'POST',
+          url: '/register/',
+          payload: { username, password: 'racing-password' },
+        }),
+      ),
+    );
+    t.same(results.map((r) => r.statusCode).sort(), [201, 409], `round ${round}`);
+    const rows = await db
+      .selectFrom('users')
+      .select('username')
+      .where((eb) => eb(eb.fn('lower', ['username']), '=', name))
+      .execute();
+    t.equal(rows.length, 1, 'one row for the name');
+  }
+});
+
+t.test('concurrent registrations of one email: exactly one 201 and one 409', async (t) => {
+  const results = await Promise.all(
+    ['Same@Example.com', 'same@example.com'].map((email) =>
+      inject(app, { method: 'POST', url: '/api/v1/user', payload: { email, password: 'racing-password' } }),
+    ),
+  );
+  t.same(results.map((r) => r.statusCode).sort(), [201, 409]);
+  t.same(results.find((r) => r.statusCode === 409)?.json().message, 'email already in use');
+});
+
+t.test('emails are unique whatever their case, across both registrations', async (t) => {
+  const first = await inject(app, {
+    method: 'POST',
+    url: '/api/auth/register/',
+    payload: { username: 'first', password: 'first-password', email: 'Shared@Example.com' },
+  });
+  t.equal(first.statusCode, 201);
+  const before = await userCount(db);
+  const second = await inject(app, {
+    method: 'POST',
+    url: '/api/auth/register/',
+    payload: { username: 'second', password: 'second-password', email: 'shared@example.COM' },
+  });
+  t.equal(second.statusCode, 409);
+  t.same(second.json(), { success: false, error: 409, message: 'email already in use' });
+  const v1 = await inject(app, {
+    method: 'POST',
+    url: '/api/v1/user',
+    payload: { email: 'shared@example.com', password: 'third-password' },
+  });
+  t.equal(v1.statusCode, 409);
+  t.equal(await userCount(db), before, 'nothing written');
+});
+
+t.test('registering by email alone makes the lower-cased email the username', async (t) => {
+  const res = await inject(app, {
+    method: 'POST',
+    url: '/api/v1/user',
+    payload: { email: 'Mixed.Case@Example.com', password: 'mixed-password' },
+  });
+  t.equal(res.statusCode, 201);
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', res.json().id)
+    .executeTakeFirstOrThrow();
+  t.equal(row.username, 'mixed.case@example.com');
+  t.equal(row.email, 'Mixed.Case@Example.com');
+  t.equal(row.role, 'member');
+  // Such users log in with the email on the username endpoints too.
+  const token = await inject(app, {
+    method: 'POST',
+    url: '/api/auth/token/',
+    payload: { username: 'MIXED.CASE@example.com', password: 'mixed-password' },
+  });
+  t.equal(token.statusCode, 200);
+});
+
+t.test('a username already taken by an email-registered user is a 409 for /api/v1/user', async (t) => {
+  await register(app, 'owner@example.com');
+  const res = await inject(app, {
+    method: 'POST',
+    url: '/api/v1/user',
+    payload: { email: 'owner@example.com', password: 'owner-password' },
+  });
+  t.equal(res.statusCode, 409);
+  t.equal(res.json().message, 'email already in use');
+});
+
+t.test('weak, over-long and missing passwords are a 400 naming the field; nothing is written', async (t) => {
+  const before = await userCount(db);
+  const cases: [string, Record<string, unknown>][] = [
+    ['seven characters', { username: 'weak', password: '1234567' }],
+    ['1025 characters', { username: 'long', password: 'x'.repeat(1025) }],
+    // 342 three-byte characters: under 1024 characters, over 1024 bytes.
+    ['over 1024 bytes', { username: 'bytes', password: '€'.repeat(342) }],
+    ['missing', { username: 'nopass' }],
+    ['not a string', { username: 'number', password: 12345678 }],
+  ];
+  for (const [name, payload] of cases) {
+    for (const url of ['/register/', '/api/auth/register/']) {
+      const res = await inject(app, { method: 'POST', url, payload });
+      t.equal(res.statusCode, 400, `${name} at ${url}`);
+      t.match(res.json(), { success: false, error: 400, details: [{ field: 'password' }] }, name);
+    }
+  }
+  t.equal(await userCount(db), before, 'nothing written');
+
+  const edge = await inject(app, {
+    method: 'POST',
+    url: '/register/',
+    payload: { username: 'edge', password: '€'.repeat(341) },
+  });
+  t.equal(edge.statusCode, 201, '1023 bytes are fine');
+  const eight = await inject(app, {
+    method: 'POST',
+    url: '/register/',
+    payload: { username: 'eight', password: '12345678' },
+  });
+  t.equal(eight.statusCode, 201, 'eight characters are fine');
+});
+
+t.test('PASSWORD_MIN_LENGTH raises the minimum', async (t) => {
+  const strict = await buildTestApp(t, { PASSWORD_MIN_LENGTH: '12' });
+  const res = await inject(strict.app, {
+    method: 'POST',
+    url: '/register/',
+    payload: { username: 'strict', password: 'eleven-char' },
+  });
+  t.equal(res.statusCode, 400);
+  t.same(res.json().details, [{ field: 'password', message: 'must be at least 12 characters' }]);
+  t.equal(await userCount(strict.db), 0);
+  // Characters, not bytes: twelve emoji are twelve.
+  const emoji = await inject(strict.app, {
+    method: 'POST',
+    url: '/register/',
+    payload: { username: 'emoji', password: '🎬'.repeat(12) },
+  });
+  t.equal(emoji.statusCode, 201);
+});
+
+t.test('blank usernames and fields nobody may set are refused; nothing is written', async (t) => {
+  const before = await userCount(db);
+  const blank = await inject(app, {
+    method: 'POST',
+    url: '/register/',
+    payload: { username: '   ', password: 'blank-password' },
+  });
+  t.equal(blank.statusCode, 400);
+  t.match(blank.json(), { details: [{ field: 'username', message: 'must not be blank' }] });
+  for (const extra of [{ role: 'admin' }, { is_staff: true }, { id: 1 }]) {
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/api/auth/register/',
+      payload: { username: 'climber', password: 'climber-password', ...extra },
+    });
+    t.equal(res.statusCode, 400, JSON.stringify(extra));
+  }
+  t.equal(await userCount(db), before, 'nothing written');
+});
+
+t.test('usernames are stored trimmed; new users are members', async (t) => {
+  const res = await inject(app, {
+    method: 'POST',
+    url: '/api/auth/register/',
+    payload: { username: '  spaced  ', password: 'spaced-password' },
+  });
+  t.equal(res.statusCode, 201);
+  t.match(res.json(), { username: 'spaced', role: 'member', is_staff: false, permissions: [] });
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('username', '=', 'spaced')
+    .executeTakeFirstOrThrow();
+  t.match(row.password_hash, /^scrypt\$/, 'a hash is stored, not the password');
+  t.notMatch(row.password_hash, /spaced-password/);
+});

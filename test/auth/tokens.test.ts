@@ -1,0 +1,343 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { sql } from 'kysely';
+import t from 'tap';
+import { ROLE_PERMISSIONS } from '../../src/auth/permissions.ts';
+import { inject, TEST_JWT_SECRET, tokenFor } from '../helpers/app.ts';
+import { createUser } from '../helpers/users.ts';
+import { authTestApp, decodePayload, jwt, login, now, refreshTokenCount, register } from './support.ts';
+
+const { app, db, config } = await authTestApp(t);
+const admin = await createUser(app, db, { role: 'admin', username: 'the-admin' });
+await register(app, 'alice');
+
+const refreshCall = (refresh: string) =>
+  inject(app, { method: 'POST', url: '/api/auth/token/refresh/', payload: { refresh } });
+const revokeCall = (refresh: string) =>
+  inject(app, { method: 'POST', url: '/api/auth/token/revoke/', payload: { refresh } });
+const me = (token: string) => inject(app, { method: 'GET', url: '/api/v1/user', token });
+
+async function family(refresh: string) {
+  const hash = createHash('sha256').update(refresh).digest('base64url');
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select('family_id')
+    .where('token_hash', '=', hash)
+    .executeTakeFirstOrThrow();
+  return db
+    .selectFrom('refresh_tokens')
+    .selectAll()
+    .where('family_id', '=', row.family_id)
+    .orderBy('id')
+    .execute();
+}
+
+t.test('access tokens carry sub, username, role, permissions, iat, exp, iss, aud', async (t) => {
+  const { access } = await login(app, 'alice');
+  const claims = decodePayload(access);
+  t.match(claims, {
+    sub: /^\d+$/,
+    username: 'alice',
+    role: 'member',
+    permissions: [],
+    iss: config.jwt.issuer,
+    aud: config.jwt.audience,
+  });
+  t.equal(Number(claims.exp) - Number(claims.iat), config.jwt.accessTtlSeconds);
+  t.equal(JSON.parse(Buffer.from(access.split('.')[0]!, 'base64url').toString()).alg, 'HS256');
+});
+
+t.test('bad access tokens are a 401 with WWW-Authenticate: Bearer', async (t) => {
+  const { access } = await login(app, 'alice');
+  const claims = decodePayload(access);
+  const [header, , signature] = access.split('.');
+  const past = Date.now() - 2 * 3600_000;
+  const cases: Record<string, string> = {
+    expired: app.jwt.sign(
+      { sub: String(claims.sub), username: 'alice', role: 'member', permissions: [] },
+      { clockTimestamp: past },
+    ),
+    'tampered payload': `${header}.${Buffer.from(
+      JSON.stringify({ ...claims, role: 'admin', permissions: ROLE_PERMISSIONS.admin }),
+    ).toString('base64url')}.${signature}`,
+    'tampered signature': `${access.slice(0, -4)}AAAA`,
+    'signed with another key': jwt(
+      { alg: 'HS256', typ: 'JWT' },
+      { ...claims, exp: now() + 600 },
+      'another-secret-that-is-also-long-enough-0123456789',
+    ),
+    'alg none': jwt({ alg: 'none', typ: 'JWT' }, { ...claims, exp: now() + 600 }),
+    'RS256 with no identity provider configured': jwt(
+      { alg: 'RS256', typ: 'JWT', kid: 'k' },
+      { ...claims, exp: now() + 600 },
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+    ),
+    'wrong issuer': jwt(
+      { alg: 'HS256', typ: 'JWT' },
+      { ...claims, iss: 'someone-else', exp: now() + 600 },
+      TEST_JWT_SECRET,
+    ),
+    'wrong audience': jwt(
+      { alg: 'HS256', typ: 'JWT' },
+      { ...claims, aud: 'someone-else', exp: now() + 600 },
+      TEST_JWT_SECRET,
+    ),
+    'non-numeric subject': jwt(
+      { alg: 'HS256', typ: 'JWT' },
+      { ...claims, sub: 'auth0|abc', exp: now() + 600 },
+      TEST_JWT_SECRET,
+    ),
+    garbage: 'not.a.jwt',
+  };
+  t.equal((await me(access)).statusCode, 200, 'the untouched token works');
+  for (const [name, token] of Object.entries(cases)) {
+    const res = await me(token);
+    t.equal(res.statusCode, 401, name);
+    t.equal(res.headers['www-authenticate'], 'Bearer', name);
+    t.same(res.json(), { success: false, error: 401, message: 'invalid or expired token' }, name);
+  }
+});
+
+t.test('a member hitting casting endpoints is a 403; no token is a 401', async (t) => {
+  const { access } = await login(app, 'alice');
+  for (const [method, url] of [
+    ['GET', '/actors'],
+    ['GET', '/movies/1'],
+    ['POST', '/movies'],
+    ['DELETE', '/actors/1'],
+    ['GET', '/api/v1/users'],
+  ] as const) {
+    const res = await inject(app, {
+      method,
+      url,
+      token: access,
+      payload: method === 'POST' ? {} : undefined,
+    });
+    t.equal(res.statusCode, 403, `${method} ${url}`);
+    t.match(res.json().message, /missing permission/);
+    const anonymous = await inject(app, { method, url, payload: method === 'POST' ? {} : undefined });
+    t.equal(anonymous.statusCode, 401, `${method} ${url} without a token`);
+  }
+});
+
+t.test('refresh rotates: a new pair each time, the old refresh token spent', async (t) => {
+  const first = await login(app, 'alice');
+  const second = (await refreshCall(first.refresh)).json();
+  t.type(second.access, 'string');
+  t.not(second.refresh, first.refresh);
+  const third = await refreshCall(second.refresh);
+  t.equal(third.statusCode, 200);
+  t.equal((await me(third.json().access)).statusCode, 200);
+
+  const rows = await family(first.refresh);
+  t.equal(rows.length, 3, 'one family of three tokens');
+  t.ok(rows[0]?.used_at && rows[1]?.used_at && !rows[2]?.used_at, 'all but the newest spent');
+  t.ok(
+    rows.every((row) => row.revoked_at === null),
+    'none revoked',
+  );
+  const stored = await db.selectFrom('refresh_tokens').select('token_hash').execute();
+  t.notOk(
+    stored.some((row) => [first.refresh, second.refresh].includes(row.token_hash)),
+    'only hashes are stored',
+  );
+});
+
+t.test('presenting a spent refresh token revokes its whole family, and only it', async (t) => {
+  const stolen = await login(app, 'alice');
+  const other = await login(app, 'alice');
+  const rotated = (await refreshCall(stolen.refresh)).json();
+
+  const reuse = await refreshCall(stolen.refresh);
+  t.equal(reuse.statusCode, 401);
+  t.match(reuse.json(), { success: false, error: 401, message: /already used/ });
+  t.ok(
+    (await family(stolen.refresh)).every((row) => row.revoked_at !== null),
+    'every token of the family revoked',
+  );
+  const before = await refreshTokenCount(db);
+  t.equal((await refreshCall(rotated.refresh)).statusCode, 401, 'the newest token of the family is dead too');
+  t.equal(await refreshTokenCount(db), before, 'nothing issued');
+  t.equal((await refreshCall(other.refresh)).statusCode, 200, "another login's family is untouched");
+});
+
+t.test('two concurrent refreshes with one token: at most one succeeds', async (t) => {
+  const pair = await login(app, 'alice');
+  const results = await Promise.all([refreshCall(pair.refresh), refreshCall(pair.refresh)]);
+  const codes = results.map((r) => r.statusCode).sort();
+  t.same(codes, [200, 401]);
+  // The loser's request looks like reuse: the family is revoked, so the winner must log in again.
+  const winner = results.find((r) => r.statusCode === 200)!.json();
+  t.equal((await refreshCall(winner.refresh)).statusCode, 401);
+});
+
+t.test('revoke logs out: 204, then that family cannot refresh; others can', async (t) => {
+  const pair = await login(app, 'alice');
+  const other = await login(app, 'alice');
+  const rotated = (await refreshCall(pair.refresh)).json();
+  const res = await revokeCall(rotated.refresh);
+  t.equal(res.statusCode, 204);
+  t.equal(res.body, '');
+  t.equal((await refreshCall(rotated.refresh)).statusCode, 401);
+  t.equal((await revokeCall(rotated.refresh)).statusCode, 401, 'already revoked');
+  t.ok((await family(pair.refresh)).every((row) => row.revoked_at !== null));
+  t.equal((await refreshCall(other.refresh)).statusCode, 200);
+  t.equal((await me(rotated.access)).statusCode, 200, 'access tokens live until they expire');
+});
+
+t.test('unknown, expired and malformed refresh tokens are a 401 or 400; nothing issued', async (t) => {
+  const { access } = await login(app, 'alice');
+  const pair = await login(app, 'alice');
+  await db
+    .updateTable('refresh_tokens')
+    .set({ expires_at: sql<Date>`now() - interval '1 second'` })
+    .where('token_hash', '=', createHash('sha256').update(pair.refresh).digest('base64url'))
+    .execute();
+  const before = await refreshTokenCount(db);
+  for (const refresh of [pair.refresh, 'unknown-token', access]) {
+    const res = await refreshCall(refresh);
+    t.equal(res.statusCode, 401);
+    t.same(res.json(), { success: false, error: 401, message: 'invalid, expired or revoked refresh token' });
+    t.equal((await revokeCall(refresh)).statusCode, 401);
+  }
+  t.equal(await refreshTokenCount(db), before, 'nothing issued');
+  for (const payload of [{}, { refresh: '' }, { refresh: 42 }, { refresh: 'x', extra: 1 }]) {
+    t.equal(
+      (await inject(app, { method: 'POST', url: '/api/auth/token/refresh/', payload })).statusCode,
+      400,
+    );
+  }
+});
+
+t.test('refresh tokens outlive neither REFRESH_TOKEN_TTL nor their user', async (t) => {
+  const { app: shortApp, db: shortDb } = await authTestApp(t, { REFRESH_TOKEN_TTL: '60' });
+  await register(shortApp, 'brief');
+  const { refresh } = await login(shortApp, 'brief');
+  const row = await shortDb
+    .selectFrom('refresh_tokens')
+    .select(sql<number>`extract(epoch from expires_at - created_at)`.as('ttl'))
+    .where('token_hash', '=', createHash('sha256').update(refresh).digest('base64url'))
+    .executeTakeFirstOrThrow();
+  t.ok(Math.abs(Number(row.ttl) - 60) < 5, `stored lifetime ${row.ttl}s`);
+  await shortDb.deleteFrom('users').where('username', '=', 'brief').execute();
+  const res = await inject(shortApp, {
+    method: 'POST',
+    url: '/api/auth/token/refresh/',
+    payload: { refresh },
+  });
+  t.equal(res.statusCode, 401);
+});
+
+t.test('a role change shows from the next login or refresh; issued tokens keep theirs', async (t) => {
+  await register(app, 'rising');
+  const before = await login(app, 'rising');
+  const { id } = (await me(before.access)).json();
+  t.equal((await inject(app, { method: 'GET', url: '/actors', token: before.access })).statusCode, 403);
+
+  const patched = await inject(app, {
+    method: 'PATCH',
+    url: `/api/v1/users/${id}`,
+    token: admin.token,
+    payload: { role: 'casting_director' },
+  });
+  t.equal(patched.statusCode, 200);
+  t.match(patched.json(), {
+    id,
+    username: 'rising',
+    role: 'casting_director',
+    is_staff: false,
+    permissions: ROLE_PERMISSIONS.casting_director,
+  });
+
+  t.same(decodePayload(before.access).permissions, [], 'the old token is unchanged');
+  t.equal((await inject(app, { method: 'GET', url: '/actors', token: before.access })).statusCode, 403);
+  t.equal((await me(before.access)).json().role, 'casting_director', 'the user record shows the new role');
+
+  const refreshed = (await refreshCall(before.refresh)).json();
+  t.same(decodePayload(refreshed.access).permissions, ROLE_PERMISSIONS.casting_director);
+  const relogged = await login(app, 'rising');
+  t.match(decodePayload(relogged.access), { role: 'casting_director' });
+  const actors = await inject(app, { method: 'GET', url: '/actors', token: refreshed.access });
+  t.not(actors.statusCode, 401);
+  t.not(actors.statusCode, 403);
+
+  const promoted = await inject(app, {
+    method: 'PATCH',
+    url: `/api/v1/users/${id}`,
+    token: admin.token,
+    payload: { role: 'admin' },
+  });
+  t.match(promoted.json(), { role: 'admin', is_staff: true, permissions: ROLE_PERMISSIONS.admin });
+});
+
+t.test('role changes: admins only, known roles, existing users', async (t) => {
+  await register(app, 'target');
+  const target = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('username', '=', 'target')
+    .executeTakeFirstOrThrow();
+  const producer = tokenFor(app, 'executive_producer');
+  const cases = [
+    { token: producer, payload: { role: 'admin' }, status: 403 },
+    { token: undefined, payload: { role: 'admin' }, status: 401 },
+    { token: admin.token, payload: { role: 'emperor' }, status: 400 },
+    { token: admin.token, payload: {}, status: 400 },
+    { token: admin.token, payload: { role: 'admin', username: 'renamed' }, status: 400 },
+  ];
+  for (const { token, payload, status } of cases) {
+    const res = await inject(app, { method: 'PATCH', url: `/api/v1/users/${target.id}`, token, payload });
+    t.equal(res.statusCode, status, JSON.stringify(payload));
+  }
+  const after = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', target.id)
+    .executeTakeFirstOrThrow();
+  t.same(after, target, 'nothing changed');
+
+  const missing = await inject(app, {
+    method: 'PATCH',
+    url: '/api/v1/users/999999',
+    token: admin.token,
+    payload: { role: 'member' },
+  });
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.json().message, 'user 999999 not found');
+});
+
+t.test('admins list users a page at a time, oldest first', async (t) => {
+  const total = Number(
+    (
+      await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  const first = await inject(app, { method: 'GET', url: '/api/v1/users?limit=2', token: admin.token });
+  t.equal(first.statusCode, 200);
+  t.match(first.json(), { success: true, total_users: total, page: 1, limit: 2 });
+  t.equal(first.json().users.length, 2);
+  t.match(first.json().users[0], { id: admin.id, username: 'the-admin', role: 'admin', is_staff: true });
+  const second = await inject(app, {
+    method: 'GET',
+    url: '/api/v1/users?limit=2&page=2',
+    token: admin.token,
+  });
+  t.ok(second.json().users[0].id > first.json().users[1].id);
+  const beyond = await inject(app, { method: 'GET', url: '/api/v1/users?page=1000', token: admin.token });
+  t.same(beyond.json().users, []);
+  t.notOk(JSON.stringify(first.json()).includes('password'), 'no hash in the list');
+  for (const query of ['limit=0', 'limit=101', 'page=0', 'page=x']) {
+    const res = await inject(app, { method: 'GET', url: `/api/v1/users?${query}`, token: admin.token });
+    t.equal(res.statusCode, 400, query);
+  }
+});
+
+t.test('GET /api/v1/user for a user deleted since the token was issued is a 404', async (t) => {
+  const gone = await createUser(app, db, { username: 'gone' });
+  await db.deleteFrom('users').where('id', '=', gone.id).execute();
+  const res = await me(gone.token);
+  t.equal(res.statusCode, 404);
+  t.equal(res.json().message, `user ${gone.id} not found`);
+});

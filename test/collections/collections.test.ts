@@ -1,0 +1,397 @@
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import { buildTestApp, inject } from '../helpers/app.ts';
+import { createUser } from '../helpers/users.ts';
+import { createCollection, movie, tableCounts } from './fixtures.ts';
+
+const { app, db } = await buildTestApp(t);
+const alice = await createUser(app, db);
+const bob = await createUser(app, db);
+
+const drama = movie('Drama,Comedy', 'Satana likuyushchiy');
+const queerama = movie('', 'Queerama');
+const lateBloomers = { title: 'Late Bloomers', description: null, genres: null, uuid: randomUUID() };
+
+async function storedMovieUuids(collectionUuid: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('collection_movies')
+    .where('collection_id', '=', collectionUuid)
+    .select('movie_uuid')
+    .orderBy('position')
+    .execute();
+  return rows.map((row) => row.movie_uuid);
+}
+
+t.test('a collection goes through create, read, update and delete', async (t) => {
+  const created = await inject(app, {
+    method: 'POST',
+    url: '/collection/',
+    token: alice.token,
+    payload: {
+      title: 'Sunday afternoons',
+      description: 'Films for a slow Sunday.',
+      movies: [drama, queerama],
+    },
+  });
+  t.equal(created.statusCode, 201);
+  const uuid: string = created.json().collection_uuid;
+  t.same(Object.keys(created.json()), ['collection_uuid']);
+
+  const stored = await db
+    .selectFrom('collections')
+    .where('id', '=', uuid)
+    .selectAll()
+    .executeTakeFirstOrThrow();
+  t.match(stored, { user_id: alice.id, title: 'Sunday afternoons', description: 'Films for a slow Sunday.' });
+  t.same(await storedMovieUuids(uuid), [drama.uuid, queerama.uuid], 'movies stored in the order sent');
+
+  const read = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
+  t.equal(read.statusCode, 200);
+  t.match(read.json(), {
+    uuid,
+    title: 'Sunday afternoons',
+    description: 'Films for a slow Sunday.',
+    movies: [drama, queerama],
+  });
+  t.equal(new Date(read.json().created_at).getTime(), stored.created_at.getTime());
+
+  const list = await inject(app, { method: 'GET', url: '/collection/', token: alice.token });
+  t.same(list.json(), {
+    is_success: true,
+    data: {
+      collections: [{ uuid, title: 'Sunday afternoons', description: 'Films for a slow Sunday.' }],
+      favourite_genres: 'Comedy, Drama',
+    },
+  });
+
+  const renamed = await inject(app, {
+    method: 'PUT',
+    url: `/collection/${uuid}/`,
+    token: alice.token,
+    payload: { title: 'Rainy Sundays' },
+  });
+  t.equal(renamed.statusCode, 200);
+  t.match(renamed.json(), { uuid, title: 'Rainy Sundays', description: 'Films for a slow Sunday.' });
+  t.same(
+    renamed.json().movies.map((m: { uuid: string }) => m.uuid),
+    [drama.uuid, queerama.uuid],
+    'omitted movies stay',
+  );
+  t.ok(new Date(renamed.json().updated_at) >= new Date(read.json().updated_at), 'updated_at moves on');
+
+  const replaced = await inject(app, {
+    method: 'PUT',
+    url: `/collection/${uuid}`,
+    token: alice.token,
+    payload: { movies: [lateBloomers, drama], description: null },
+  });
+  t.equal(replaced.statusCode, 200);
+  t.match(replaced.json(), { title: 'Rainy Sundays', description: null, movies: [lateBloomers, drama] });
+  t.same(await storedMovieUuids(uuid), [lateBloomers.uuid, drama.uuid], 'the list was replaced');
+
+  const emptied = await inject(app, {
+    method: 'PUT',
+    url: `/collection/${uuid}/`,
+    token: alice.token,
+    payload: { movies: [] },
+  });
+  t.same(emptied.json().movies, []);
+  t.same(await storedMovieUuids(uuid), []);
+
+  const deleted = await inject(app, { method: 'DELETE', url: `/collection/${uuid}/`, token: alice.token });
+  t.equal(deleted.statusCode, 204);
+  t.equal(deleted.body, '');
+  t.equal(
+    (await db.selectFrom('collections').where('id', '=', uuid).selectAll().execute()).length,
+    0,
+    'the collection row is gone',
+  );
+  const gone = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
+  t.equal(gone.statusCode, 404);
+  t.same(gone.json(), { success: false, error: 404, message: `collection ${uuid} not found` });
+  const again = await inject(app, { method: 'DELETE', url: `/collection/${uuid}/`, token: alice.token });
+  t.equal(again.statusCode, 404);
+});
+
+t.test('movies are stored once, with the latest data sent', async (t) => {
+  const uuid = await createCollection(app, alice.token, [drama]);
+  const edited = { ...drama, title: 'Satana likuyushchiy (restored)', genres: 'Drama' };
+  await createCollection(app, bob.token, [edited]);
+  const row = await db
+    .selectFrom('catalog_movies')
+    .where('uuid', '=', drama.uuid)
+    .selectAll()
+    .executeTakeFirstOrThrow();
+  t.match(row, { title: 'Satana likuyushchiy (restored)', genres: 'Drama', description: drama.description });
+  const read = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
+  t.same(read.json().movies, [edited]);
+});
+
+t.test('a movie listed twice is merged: first place, last data', async (t) => {
+  const first = movie('Horror', 'First spelling');
+  const other = movie('Drama');
+  const again = { ...first, uuid: first.uuid.toUpperCase(), title: 'Second spelling' };
+  const res = await inject(app, {
+    method: 'POST',
+    url: '/collection/',
+    token: alice.token,
+    payload: { title: 'Doubles', movies: [first, other, again] },
+  });
+  t.equal(res.statusCode, 201);
+  const uuid = res.json().collection_uuid;
+  t.same(await storedMovieUuids(uuid), [first.uuid, other.uuid]);
+  const read = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
+  t.same(
+    read.json().movies.map((m: { title: string }) => m.title),
+    ['Second spelling', other.title],
+  );
+
+  const put = await inject(app, {
+    method: 'PUT',
+    url: `/collection/${uuid}/`,
+    token: alice.token,
+    payload: { movies: [other, other, first] },
+  });
+  t.equal(put.statusCode, 200);
+  t.same(await storedMovieUuids(uuid), [other.uuid, first.uuid]);
+});
+
+t.test('one movie is added and removed without resending the list', async (t) => {
+  const uuid = await createCollection(app, alice.token, [drama]);
+  const added = await inject(app, {
+    method: 'POST',
+    url: `/collection/${uuid}/movies`,
+    token: alice.token,
+    payload: queerama,
+  });
+  t.equal(added.statusCode, 201);
+  t.match(added.json(), { uuid, movies: [drama, queerama] });
+  t.same(await storedMovieUuids(uuid), [drama.uuid, queerama.uuid]);
+
+  const renamed = { ...drama, title: 'Renamed upstream' };
+  const readded = await inject(app, {
+    method: 'POST',
+    url: `/collection/${uuid}/movies/`,
+    token: alice.token,
+    payload: renamed,
+  });
+  t.equal(readded.statusCode, 201);
+  t.same(readded.json().movies, [renamed, queerama], 'kept once, in its place, with the fields sent');
+
+  const removed = await inject(app, {
+    method: 'DELETE',
+    url: `/collection/${uuid}/movies/${drama.uuid}`,
+    token: alice.token,
+  });
+  t.equal(removed.statusCode, 204);
+  t.same(await storedMovieUuids(uuid), [queerama.uuid]);
+  t.ok(
+    await db.selectFrom('catalog_movies').where('uuid', '=', drama.uuid).select('uuid').executeTakeFirst(),
+    'the movie itself is kept for other collections',
+  );
+
+  const appended = await inject(app, {
+    method: 'POST',
+    url: `/collection/${uuid}/movies`,
+    token: alice.token,
+    payload: drama,
+  });
+  t.same(
+    appended.json().movies.map((m: { uuid: string }) => m.uuid),
+    [queerama.uuid, drama.uuid],
+    'a movie added after a removal goes last',
+  );
+
+  const notThere = randomUUID();
+  const missing = await inject(app, {
+    method: 'DELETE',
+    url: `/collection/${uuid}/movies/${notThere}`,
+    token: alice.token,
+  });
+  t.equal(missing.statusCode, 404);
+  t.same(missing.json(), {
+    success: false,
+    error: 404,
+    message: `movie ${notThere} is not in collection ${uuid}`,
+  });
+});
+
+t.test('bad input is a 400 naming the field, and writes nothing', async (t) => {
+  const uuid = await createCollection(app, alice.token, [drama], 'Untouched');
+  const before = await tableCounts(db);
+  const collectionBefore = await db
+    .selectFrom('collections')
+    .where('id', '=', uuid)
+    .selectAll()
+    .executeTakeFirstOrThrow();
+
+  const cases: [string, 'POST' | 'PUT', string, unknown, string][] = [
+    ['missing title', 'POST', '/collection/', { description: 'x', movies: [movie('Drama')] }, 'title'],
+    ['blank title', 'POST', '/collection/', { title: '   ', movies: [movie('Drama')] }, 'title'],
+    ['missing movies', 'POST', '/collection/', { title: 'No list' }, 'movies'],
+    [
+      'movie without uuid',
+      'POST',
+      '/collection/',
+      { title: 'x', movies: [movie('Drama'), { title: 'No uuid', genres: 'Drama' }] },
+      'movies.1.uuid',
+    ],
+    [
+      'movie with a bad uuid',
+      'POST',
+      '/collection/',
+      { title: 'x', movies: [{ title: 'Bad', uuid: 'not-a-uuid' }] },
+      'movies.0.uuid',
+    ],
+    [
+      'movie without title',
+      'POST',
+      '/collection/',
+      { title: 'x', movies: [{ uuid: randomUUID() }] },
+      'movies.0.title',
+    ],
+    ['unknown field', 'POST', '/collection/', { title: 'x', movies: [], owner: 1 }, 'owner'],
+    ['empty update', 'PUT', `/collection/${uuid}/`, {}, 'body'],
+    ['blank title on update', 'PUT', `/collection/${uuid}/`, { title: '' }, 'title'],
+    [
+      'movie without uuid on update',
+      'PUT',
+      `/collection/${uuid}/`,
+      { title: 'Changed', movies: [{ title: 'No uuid' }] },
+      'movies.0.uuid',
+    ],
+    ['bad collection uuid', 'PUT', '/collection/not-a-uuid/', { title: 'Changed' }, 'uuid'],
+    ['movie without uuid, added', 'POST', `/collection/${uuid}/movies`, { title: 'No uuid' }, 'uuid'],
+    ['bad collection uuid, added', 'POST', '/collection/42/movies', movie('Drama'), 'uuid'],
+  ];
+  for (const [name, method, url, payload, field] of cases) {
+    const res = await inject(app, { method, url, token: alice.token, payload: payload as object });
+    t.equal(res.statusCode, 400, name);
+    t.match(res.json(), { success: false, error: 400 }, name);
+    t.ok(
+      (res.json().details as { field: string }[]).some((d) => d.field === field),
+      `${name}: details name ${field} (${JSON.stringify(res.json().details)})`,
+    );
+  }
+  for (const [method, url] of [
+    ['GET', '/collection/not-a-uuid/'],
+    ['DELETE', '/collection/not-a-uuid/'],
+    ['DELETE', `/collection/${uuid}/movies/not-a-uuid`],
+  ] as const) {
+    const res = await inject(app, { method, url, token: alice.token });
+    t.equal(res.statusCode, 400, `${method} ${url}`);
+  }
+
+  t.same(await tableCounts(db), before, 'no row added or removed');
+  t.same(
+    await db.selectFrom('collections').where('id', '=', uuid).selectAll().executeTakeFirstOrThrow(),
+    collectionBefore,
+    'the collection is unchanged',
+  );
+});
+
+t.test("another user's collection is a 404 on every route, and stays as it was", async (t) => {
+  const uuid = await createCollection(app, alice.token, [drama], "Alice's");
+  const before = await tableCounts(db);
+  const expected = { success: false, error: 404, message: `collection ${uuid} not found` };
+  const attempts = [
+    { method: 'GET', url: `/collection/${uuid}/` },
+    { method: 'PUT', url: `/collection/${uuid}/`, payload: { title: 'Mine now', movies: [] } },
+    { method: 'DELETE', url: `/collection/${uuid}/` },
+    { method: 'POST', url: `/collection/${uuid}/movies`, payload: queerama },
+    { method: 'DELETE', url: `/collection/${uuid}/movies/${drama.uuid}` },
+  ] as const;
+  for (const attempt of attempts) {
+    const res = await inject(app, { ...attempt, token: bob.token });
+    t.equal(res.statusCode, 404, `${attempt.method} ${attempt.url}`);
+    t.same(res.json(), expected);
+  }
+  t.same(await tableCounts(db), before, 'nothing written');
+  const read = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
+  t.match(read.json(), { title: "Alice's", movies: [drama] });
+  const bobs = await inject(app, { method: 'GET', url: '/collection/', token: bob.token });
+  t.notOk(
+    bobs.json().data.collections.some((c: { uuid: string }) => c.uuid === uuid),
+    "Alice's collection is not in Bob's list",
+  );
+});
+
+t.test('collections need a token', async (t) => {
+  for (const [method, url] of [
+    ['GET', '/collection/'],
+    ['POST', '/collection/'],
+    ['GET', `/collection/${randomUUID()}/`],
+  ] as const) {
+    const res = await inject(app, {
+      method,
+      url,
+      payload: method === 'POST' ? { title: 'x', movies: [] } : undefined,
+    });
+    t.equal(res.statusCode, 401, `${method} ${url}`);
+  }
+});
+
+t.test("deleting a user deletes that user's collections", async (t) => {
+  const carol = await createUser(app, db);
+  const uuid = await createCollection(app, carol.token, [drama]);
+  await db.deleteFrom('users').where('id', '=', carol.id).execute();
+  t.equal((await db.selectFrom('collections').where('id', '=', uuid).selectAll().execute()).length, 0);
+  t.equal(
+    (await db.selectFrom('collection_movies').where('collection_id', '=', uuid).selectAll().execute()).length,
+    0,
+  );
+});
+
+t.test('concurrent writes to one collection keep one place per movie', async (t) => {
+  const uuid = await createCollection(app, alice.token, [drama]);
+  const newcomers = Array.from({ length: 12 }, (_, i) => movie('Drama', `Newcomer ${i}`));
+  const responses = await Promise.all(
+    newcomers.map((m) =>
+      inject(app, { method: 'POST', url: `/collection/${uuid}/movies`, token: alice.token, payload: m }),
+    ),
+  );
+  t.same(
+    responses.map((r) => r.statusCode),
+    newcomers.map(() => 201),
+  );
+  const rows = await db
+    .selectFrom('collection_movies')
+    .where('collection_id', '=', uuid)
+    .select(['movie_uuid', 'position'])
+    .orderBy('position')
+    .execute();
+  t.equal(rows.length, 13, 'every movie added once');
+  t.same(
+    rows.map((r) => r.position),
+    Array.from({ length: 13 }, (_, i) => i + 1),
+    'positions 1..13, none shared',
+  );
+});
+
+t.test('concurrent collections sharing movies in any order all succeed', async (t) => {
+  const shared = Array.from({ length: 8 }, (_, i) => movie('Comedy', `Shared ${i}`));
+  const responses = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      inject(app, {
+        method: 'POST',
+        url: '/collection/',
+        token: bob.token,
+        payload: { title: `Rotation ${i}`, movies: [...shared.slice(i), ...shared.slice(0, i)] },
+      }),
+    ),
+  );
+  t.same(
+    responses.map((r) => r.statusCode),
+    responses.map(() => 201),
+  );
+  const stored = await db
+    .selectFrom('catalog_movies')
+    .where(
+      'uuid',
+      'in',
+      shared.map((m) => m.uuid),
+    )
+    .select('uuid')
+    .execute();
+  t.equal(stored.length, 8, 'each movie stored once');
+});

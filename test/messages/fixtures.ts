@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../../src/db/index.ts';
+import { inject } from '../helpers/app.ts';
+
+/** Every message row, in id order: compare before and after a request that must change nothing. */
+export function snapshot(db: Database) {
+  return db.selectFrom('messages').selectAll().orderBy('id').execute();
+}
+
+/** A message inserted straight into the table, with timestamps a test can tell apart from "now". */
+export async function insertMessage(
+  db: Database,
+  authorId: number,
+  content: string,
+  at: Date = new Date('2026-01-01T00:00:00Z'),
+) {
+  return db
+    .insertInto('messages')
+    .values({ author_id: authorId, content, created_at: at, updated_at: at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function postMessage(app: FastifyInstance, token: string, content: string) {
+  const res = await inject(app, { method: 'POST', url: '/api/messages', token, payload: { content } });
+  if (res.statusCode !== 201) throw new Error(`POST /api/messages answered ${res.statusCode}: ${res.body}`);
+  return res.json<{ id: number; content: string; views: number; created_at: string; updated_at: string }>();
+}
+
+export async function viewsOf(db: Database, id: number): Promise<number> {
+  const row = await db.selectFrom('messages').select('views').where('id', '=', id).executeTakeFirstOrThrow();
+  return row.views;
+}
+
+/** ISO 8601 / RFC 3339 date-time with an explicit offset (`Z` or `±hh:mm`). */
+export const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import t, { type Test } from 'tap';
+import { createTestDatabase } from '../helpers/database.ts';
+import { accessToken, freePort, startServer } from '../helpers/server-process.ts';
+import { mixedKinds, Traffic } from './load.ts';
+
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+if (!process.env.REDIS_URL || !hasRedisServer) {
+  t.plan(
+    0,
+    process.env.REDIS_URL
+      ? 'redis-server is not installed: this test starts, kills and restarts a Redis of its own'
+      : 'REDIS_URL is not set: this test needs redis-server to start, kill and restart a Redis of its own',
+  );
+} else {
+  /** Whether something on `port` answers PING with PONG. */
+  async function pong(port: number): Promise<boolean> {
+    const socket = connect(port, '127.0.0.1');
+    try {
+      await once(socket, 'connect');
+      socket.write('PING\r\n');
+      const [data] = await once(socket, 'data');
+      return String(data).startsWith('+PONG');
+    } catch {
+      return false;
+    } finally {
+      socket.destroy();
+    }
+  }
+
+  /** A Redis of this test's own, without persistence: killing it loses the count, as a real crash would. */
+  async function startRedis(t: Test, port: number): Promise<ChildProcess> {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    t.teardown(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    for (let i = 0; i < 100 && !(await pong(port)); i++) await sleep(50);
+    t.ok(await pong(port), `redis-server answers on port ${port}`);
+    return child;
+  }
+
+  t.test(
+    'Redis killed under load and restarted empty: no request fails and the count ends exact',
+    async (t) => {
+      const database = await createTestDatabase(t);
+      const redisPort = await freePort();
+      let redis = await startRedis(t, redisPort);
+      const env = {
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+        ...(database.url ? { DATABASE_URL: database.url } : {}),
+      };
+      const servers = (await Promise.all([1, 2].map(() => startServer(t, env)))).map((s) => s.url);
+      const admin = await accessToken('admin');
+      const kinds = mixedKinds(await accessToken('member'));
+      const traffic = new Traffic(t);
+
+      await traffic.reset(servers[0]!, admin);
+      const start = traffic.sent;
+
+      // Sixteen clients, each sending one request after another until told to stop.
+      let stopped = false;
+      const load = Promise.all(
+        Array.from({ length: 16 }, async (_, client) => {
+          for (let i = client; !stopped; i++) {
+            await traffic.send(servers[i % servers.length]!, kinds[i % kinds.length]!);
+          }
+        }),
+      );
+      const sentAtLeast = async (n: number) => {
+        while (traffic.sent < n) await sleep(10);
+      };
+
+      await sentAtLeast(start + 500);
+      redis.kill('SIGKILL');
+      await once(redis, 'exit');
+      const killedAt = traffic.sent;
+      await sentAtLeast(killedAt + 500);
+      for (const server of servers) {
+        t.same(
+          (await traffic.count(server, admin)).partial,
+          true,
+          'while Redis is down the count says it is partial',
+        );
+      }
+
+      redis = await startRedis(t, redisPort);
+      const restartedAt = traffic.sent;
+      await sentAtLeast(restartedAt + 500);
+      stopped = true;
+      await load;
+      t.same(traffic.failures, [], `none of the ${traffic.sent - start} requests failed`);
+
+      // Each process puts back what it had counted once its connection is back; until then its count is partial.
+      for (const server of servers) {
+        let whole = false;
+        for (let i = 0; i < 200 && !whole; i++) {
+          whole = !(await traffic.count(server, admin)).partial;
+          if (!whole) await sleep(50);
+        }
+        t.ok(whole, `${server} has handed its count over to the restarted Redis`);
+      }
+      const { requests, partial } = await traffic.count(servers[1]!, admin);
+      t.notOk(partial);
+      t.equal(requests, traffic.sent - start, 'every request since the reset, this one included');
+    },
+  );
+}
