@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
 // depends on the engine and locale: PGlite and PostgreSQL disagree with each other and with Ajv on U+00A0 and more.
 const NOT_ONLY_WHITESPACE = String.raw`[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]`;
 
-// biome-ignore lint/suspicious/noExplicitAny: migrations are frozen in time and never use the app's types
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time and never use the app's types
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('messages')
@@ -37,7 +37,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     for each row execute function messages_set_updated_at()`.execute(db);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: see up()
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see up()
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('messages').execute();
   await sql`drop function messages_set_updated_at()`.execute(db);

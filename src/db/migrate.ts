@@ -6,7 +6,7 @@ import { FileMigrationProvider, type MigrationResultSet, Migrator } from 'kysely
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 
-// biome-ignore lint/suspicious/noExplicitAny: migrations run against any schema, not the app's types
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema, not the app's types
 function migrator(db: Kysely<any>): Migrator {
   return new Migrator({
     db,
@@ -25,13 +25,13 @@ function check(result: MigrationResultSet): MigrationResultSet {
   return result;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: see migrator()
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrator()
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
   return check(await migrator(db).migrateToLatest());
 }
 
 /** Undo the newest migration, or all of them with `all`. */
-// biome-ignore lint/suspicious/noExplicitAny: see migrator()
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrator()
 export async function rollback(db: Kysely<any>, all = false): Promise<MigrationResultSet> {
   const m = migrator(db);
   if (!all) return check(await m.migrateDown());
