@@ -8,8 +8,8 @@ import { ROLE_PERMISSIONS } from '../../src/auth/permissions.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createDatabase, type Database } from '../../src/db/index.ts';
 import { inject, testEnv } from '../helpers/app.ts';
-import { createTestDatabase } from '../helpers/database.ts';
-import { authTestApp, decodePayload, login, register, userCount } from './support.ts';
+import { createTestDatabase, rowCount } from '../helpers/database.ts';
+import { authTestApp, decodePayload, login, register } from './support.ts';
 
 t.test('ADMIN_USERNAME/ADMIN_PASSWORD ensure an admin who can log in', async (t) => {
   const env = { ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-password-1' };
@@ -21,7 +21,7 @@ t.test('ADMIN_USERNAME/ADMIN_PASSWORD ensure an admin who can log in', async (t)
 
   const again = await ensureAdmin(db, config, app.log);
   t.equal(again?.id, created?.id, 'idempotent');
-  t.equal(await userCount(db), 1);
+  t.equal(await rowCount(db, 'users'), 1);
 
   const changed = loadConfig(testEnv({ ...env, ADMIN_PASSWORD: 'a-new-root-password' })).config;
   await ensureAdmin(db, changed, app.log);
@@ -43,7 +43,7 @@ t.test('ADMIN_USERNAME/ADMIN_PASSWORD ensure an admin who can log in', async (t)
   );
   const weak = loadConfig(testEnv({ ADMIN_USERNAME: 'weak', ADMIN_PASSWORD: 'short' })).config;
   await t.rejects(ensureAdmin(db, weak, app.log), /ADMIN_PASSWORD must be at least 8 characters/);
-  t.equal(await userCount(db), 1, 'no weak admin written');
+  t.equal(await rowCount(db, 'users'), 1, 'no weak admin written');
 });
 
 t.test('an existing user named by ADMIN_USERNAME becomes the admin', async (t) => {
@@ -52,7 +52,7 @@ t.test('an existing user named by ADMIN_USERNAME becomes the admin', async (t) =
   const config = loadConfig(testEnv({ ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'boss-password-1' })).config;
   const admin = await ensureAdmin(db, config, app.log);
   t.match(admin, { username: 'Boss', role: 'admin' });
-  t.equal(await userCount(db), 1);
+  t.equal(await rowCount(db, 'users'), 1);
 });
 
 t.test('processes starting together ensure one admin', async (t) => {
@@ -60,7 +60,7 @@ t.test('processes starting together ensure one admin', async (t) => {
   const config = loadConfig(testEnv({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-password-1' })).config;
   const results = await Promise.all([1, 2, 3].map(() => ensureAdmin(db, config, app.log)));
   t.equal(new Set(results.map((user) => user?.id)).size, 1);
-  t.equal(await userCount(db), 1);
+  t.equal(await rowCount(db, 'users'), 1);
 });
 
 /** The env a command runs with: this test's own database (PostgreSQL) or a fresh PGlite folder. */
@@ -214,7 +214,7 @@ t.test('npm run demo prints one export per role, again and again', async (t) => 
   await login(app, 'demo-producer', passwordOf(second, 'demo-producer'));
   const list = await inject(app, { method: 'GET', url: '/api/v1/users', token: tokens.ADMIN_JWT });
   t.equal(list.statusCode, 200);
-  t.equal(list.json().total_users, await userCount(db));
+  t.equal(list.json().total_users, await rowCount(db, 'users'));
 });
 
 t.test('the users command refuses to start on a bad configuration', async (t) => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
-import { createTestDatabase } from '../helpers/database.ts';
-import { userCount } from './support.ts';
+import { createTestDatabase, rowCount } from '../helpers/database.ts';
 
 const wrongLogin = { username: 'nobody', password: 'wrong-password' };
 
@@ -40,14 +39,14 @@ t.test('login and registration are limited per client and route: 429 with Retry-
       payload: { username: `flood-${i}`, password: 'flooding-password' },
     });
   }
-  const before = await userCount(db);
+  const before = await rowCount(db, 'users');
   const blocked = await inject(app, {
     method: 'POST',
     url: '/register/',
     payload: { username: 'flood-x', password: 'flooding-password' },
   });
   t.equal(blocked.statusCode, 429);
-  t.equal(await userCount(db), before, 'a limited registration writes nothing');
+  t.equal(await rowCount(db, 'users'), before, 'a limited registration writes nothing');
 });
 
 t.test('refresh and other routes are not limited', async (t) => {

@@ -1,12 +1,13 @@
 import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
-import { authTestApp, register, userCount } from './support.ts';
+import { rowCount } from '../helpers/database.ts';
+import { authTestApp, register } from './support.ts';
 
 const { app, db } = await authTestApp(t);
 
 t.test('usernames are unique whatever their case: 409, and one row', async (t) => {
   await register(app, 'Maya');
-  const before = await userCount(db);
+  const before = await rowCount(db, 'users');
   for (const username of ['maya', 'MAYA', ' maya ']) {
     const res = await inject(app, {
       method: 'POST',
@@ -16,7 +17,7 @@ t.test('usernames are unique whatever their case: 409, and one row', async (t) =
     t.equal(res.statusCode, 409, username);
     t.same(res.json(), { success: false, error: 409, message: 'username already taken' });
   }
-  t.equal(await userCount(db), before, 'nothing written');
+  t.equal(await rowCount(db, 'users'), before, 'nothing written');
 });
 
 t.test('concurrent registrations of one name: exactly one 201 and one 409', async (t) => {
@@ -58,7 +59,7 @@ t.test('emails are unique whatever their case, across both registrations', async
     payload: { username: 'first', password: 'first-password', email: 'Shared@Example.com' },
   });
   t.equal(first.statusCode, 201);
-  const before = await userCount(db);
+  const before = await rowCount(db, 'users');
   const second = await inject(app, {
     method: 'POST',
     url: '/api/auth/register/',
@@ -72,7 +73,7 @@ t.test('emails are unique whatever their case, across both registrations', async
     payload: { email: 'shared@example.com', password: 'third-password' },
   });
   t.equal(v1.statusCode, 409);
-  t.equal(await userCount(db), before, 'nothing written');
+  t.equal(await rowCount(db, 'users'), before, 'nothing written');
 });
 
 t.test('registering by email alone makes the lower-cased email the username', async (t) => {
@@ -111,7 +112,7 @@ t.test('a username already taken by an email-registered user is a 409 for /api/v
 });
 
 t.test('weak, over-long and missing passwords are a 400 naming the field; nothing is written', async (t) => {
-  const before = await userCount(db);
+  const before = await rowCount(db, 'users');
   const cases: [string, Record<string, unknown>][] = [
     ['seven characters', { username: 'weak', password: '1234567' }],
     ['1025 characters', { username: 'long', password: 'x'.repeat(1025) }],
@@ -127,7 +128,7 @@ t.test('weak, over-long and missing passwords are a 400 naming the field; nothin
       t.match(res.json(), { success: false, error: 400, details: [{ field: 'password' }] }, name);
     }
   }
-  t.equal(await userCount(db), before, 'nothing written');
+  t.equal(await rowCount(db, 'users'), before, 'nothing written');
 
   const edge = await inject(app, {
     method: 'POST',
@@ -152,7 +153,7 @@ t.test('PASSWORD_MIN_LENGTH raises the minimum', async (t) => {
   });
   t.equal(res.statusCode, 400);
   t.same(res.json().details, [{ field: 'password', message: 'must be at least 12 characters' }]);
-  t.equal(await userCount(strict.db), 0);
+  t.equal(await rowCount(strict.db, 'users'), 0);
   // Characters, not bytes: twelve emoji are twelve.
   const emoji = await inject(strict.app, {
     method: 'POST',
@@ -163,7 +164,7 @@ t.test('PASSWORD_MIN_LENGTH raises the minimum', async (t) => {
 });
 
 t.test('blank usernames and fields nobody may set are refused; nothing is written', async (t) => {
-  const before = await userCount(db);
+  const before = await rowCount(db, 'users');
   const blank = await inject(app, {
     method: 'POST',
     url: '/register/',
@@ -179,7 +180,7 @@ t.test('blank usernames and fields nobody may set are refused; nothing is writte
     });
     t.equal(res.statusCode, 400, JSON.stringify(extra));
   }
-  t.equal(await userCount(db), before, 'nothing written');
+  t.equal(await rowCount(db, 'users'), before, 'nothing written');
 });
 
 t.test('usernames are stored trimmed; new users are members', async (t) => {

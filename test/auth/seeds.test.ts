@@ -1,7 +1,8 @@
 // Every documented call of the three seeds with user endpoints, sent as the seeds send them.
 import t from 'tap';
 import { inject } from '../helpers/app.ts';
-import { authTestApp, decodePayload, userCount } from './support.ts';
+import { rowCount } from '../helpers/database.ts';
+import { authTestApp, decodePayload } from './support.ts';
 
 const { app, db } = await authTestApp(t);
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -108,7 +109,7 @@ t.test('messages-api: the token endpoints take form bodies too', async (t) => {
 });
 
 t.test('users-api-flask: POST /api/v1/user, GET /api/v1/user, POST /api/v1/authenticate', async (t) => {
-  const before = await userCount(db);
+  const before = await rowCount(db, 'users');
   // The seed's own example password is six characters: refused on purpose (API.md), with the reason.
   const weak = await inject(app, {
     method: 'POST',
@@ -117,7 +118,7 @@ t.test('users-api-flask: POST /api/v1/user, GET /api/v1/user, POST /api/v1/authe
   });
   t.equal(weak.statusCode, 400);
   t.match(weak.json(), { success: false, error: 400, details: [{ field: 'password' }] });
-  t.equal(await userCount(db), before, 'nothing written');
+  t.equal(await rowCount(db, 'users'), before, 'nothing written');
 
   const created = await inject(app, {
     method: 'POST',
@@ -149,7 +150,7 @@ t.test('users-api-flask: POST /api/v1/user, GET /api/v1/user, POST /api/v1/authe
     const bad = await inject(app, { method: 'POST', url: '/api/v1/user', payload });
     t.equal(bad.statusCode, 400, JSON.stringify(payload));
   }
-  t.equal(await userCount(db), before + 1, 'only the one good registration was written');
+  t.equal(await rowCount(db, 'users'), before + 1, 'only the one good registration was written');
 
   const authenticated = await inject(app, {
     method: 'POST',

@@ -2,7 +2,6 @@ import { createHmac, createSign, type KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import type { Env } from '../../src/config/index.ts';
-import type { Database } from '../../src/db/index.ts';
 import { buildTestApp, inject, type TestApp } from '../helpers/app.ts';
 
 /** The app with a rate limit high enough for a file that logs in many times (the limit has its own test). */
@@ -28,22 +27,6 @@ export async function login(
   const res = await inject(app, { method: 'POST', url: '/api/auth/token/', payload: { username, password } });
   if (res.statusCode !== 200) throw new Error(`logging in ${username}: ${res.statusCode} ${res.body}`);
   return res.json();
-}
-
-export async function userCount(db: Database): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-export async function refreshTokenCount(db: Database): Promise<number> {
-  const row = await db
-    .selectFrom('refresh_tokens')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

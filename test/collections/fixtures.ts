@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/index.ts';
 import { inject } from '../helpers/app.ts';
+import { rowCount } from '../helpers/database.ts';
 
 export interface MovieInput {
   title: string;
@@ -33,16 +34,9 @@ export async function favouriteGenres(app: FastifyInstance, token: string): Prom
 
 /** Row counts of the area's tables, to show a refused request wrote nothing. */
 export async function tableCounts(db: Database) {
-  const count = async (table: 'collections' | 'catalog_movies' | 'collection_movies') =>
-    (
-      await db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n;
   return {
-    collections: await count('collections'),
-    catalog_movies: await count('catalog_movies'),
-    collection_movies: await count('collection_movies'),
+    collections: await rowCount(db, 'collections'),
+    catalog_movies: await rowCount(db, 'catalog_movies'),
+    collection_movies: await rowCount(db, 'collection_movies'),
   };
 }

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Test } from 'tap';
 import { createDatabase, createPool, type Database } from '../../src/db/index.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { DB } from '../../src/db/types.ts';
 
 export interface TestDatabase {
   db: Database;
@@ -35,4 +36,13 @@ export async function createTestDatabase(
   t.teardown(() => db.destroy());
   if (options.migrate !== false) await migrateToLatest(db);
   return { db, engine, url };
+}
+
+/** How many rows `table` holds: compared before and after a request that must write nothing. */
+export async function rowCount(db: Database, table: keyof DB): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -1,8 +1,9 @@
-/** Real server processes for tests that need several of them: `node src/server.ts`, stopped in teardown. */
-import { spawn } from 'node:child_process';
+/** Real server processes for tests that need one of their own: `node src/server.ts`, stopped in teardown. */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyJwt from '@fastify/jwt';
 import Fastify from 'fastify';
 import type { Test } from 'tap';
-import { request } from 'undici';
 import { signAccessToken } from '../../src/auth/tokens.ts';
 import type { Env } from '../../src/config/index.ts';
 import { TEST_JWT_SECRET } from './app.ts';
@@ -30,19 +30,34 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export type LogLine = Record<string, unknown> & { msg?: string; reqId?: string };
+
 export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
   url: string;
-  pid: number;
-  /** The last of what it wrote to stdout and stderr, for failure messages. */
+  /** Parsed JSON log lines from stdout, in order. */
+  logs: LogLine[];
+  /** Everything written to stdout and stderr, for failure messages and checks on start-up output. */
   output(): string;
-  stop(): Promise<void>;
+  /** The first log line (already written or still to come) that matches; rejects after `timeoutMs`. */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Raw output containing `text`; rejects after `timeoutMs`. */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**
- * Starts the server with a minimal environment of its own (not this process's) plus `env`, and waits until
- * GET /health answers 200. Fails with the server's output if it exits first or takes longer than a minute.
+ * Starts the server with a minimal environment of its own (not this process's) plus `env`: PGlite in a
+ * temporary folder unless `DATABASE_URL` is given, logs at info unless `LOG_LEVEL` is given. Waits until
+ * GET /health answers 200, unless `listening: false`; fails with the server's output if it exits first or is
+ * not up within a minute. Stopped in teardown: SIGTERM, then SIGKILL if it still runs 15 s later.
  */
-export async function startServer(t: Test, env: Env): Promise<ServerProcess> {
+export async function startServer(
+  t: Test,
+  env: Env = {},
+  options: { listening?: boolean } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['src/server.ts'], {
     cwd: ROOT,
@@ -51,47 +66,149 @@ export async function startServer(t: Test, env: Env): Promise<ServerProcess> {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       JWT_SECRET: TEST_JWT_SECRET,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'marquee-server-')),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let text = '';
-  const keep = (chunk: string) => {
-    text = (text + chunk).slice(-8000);
-  };
-  child.stdout.setEncoding('utf8').on('data', keep);
-  child.stderr.setEncoding('utf8').on('data', keep);
-  const exited = once(child, 'exit');
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const running = () => child.exitCode === null && child.signalCode === null;
 
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+  const logs: LogLine[] = [];
+  let text = '';
+  const tail = () => text.slice(-4000);
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const waiter of waiters) waiter();
+  };
+  let pending = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        // cluster primaries and start-up messages write plain text; `output()` keeps it
+      }
+    }
+    notify();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+    notify();
+  });
+
+  t.teardown(async () => {
+    if (!t.passing()) t.comment(`server output (last 4000 characters):\n${tail()}`);
+    if (!running()) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
-  };
-  t.teardown(stop);
+  });
 
-  const url = `http://127.0.0.1:${port}`;
+  function waitUntil<T>(check: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const attempt = () => {
+        const found = check();
+        if (found === undefined) return false;
+        cleanup();
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}; server output:\n${tail()}`));
+      }, timeoutMs);
+      const gone = () => {
+        if (attempt()) return;
+        cleanup();
+        reject(new Error(`server exited while waiting for ${what}; output:\n${tail()}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(attempt);
+        child.off('exit', gone);
+      };
+      if (attempt()) return;
+      waiters.add(attempt);
+      child.once('exit', gone);
+    });
+  }
+
+  const server: ServerProcess = {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    output: () => text,
+    waitForLog: (match, timeoutMs = 30_000) =>
+      waitUntil(() => logs.find(match), 'a matching log line', timeoutMs),
+    waitForOutput: (wanted, timeoutMs = 30_000) =>
+      waitUntil(() => (text.includes(wanted) ? true : undefined), `"${wanted}"`, timeoutMs).then(() => {}),
+    exited,
+  };
+  if (options.listening === false) return server;
+
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the server exited before it was up; output:\n${text}`);
-    }
-    if (Date.now() > deadline) throw new Error(`the server was not up within a minute; output:\n${text}`);
-    try {
-      const { statusCode, body } = await request(`${url}/health`);
-      await body.dump();
-      if (statusCode === 200) break;
-    } catch {
-      // not listening yet
-    }
+    if (!running()) throw new Error(`the server exited before it was up; output:\n${tail()}`);
+    if (Date.now() > deadline) throw new Error(`the server was not up within a minute; output:\n${tail()}`);
+    const status = await get(port, '/health').then(
+      (res) => res.status,
+      () => 0, // not listening yet
+    );
+    if (status === 200) return server;
     await sleep(100);
   }
-  return { url, pid: child.pid!, output: () => text, stop };
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One request on its own connection (no keep-alive pool), so a refused connection shows as ECONNREFUSED. */
+export function get(port: number, path: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'GET', headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Resolves 'refused' or 'accepted' for one new TCP connection. */
+export function tryConnect(port: number): Promise<'refused' | 'accepted'> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('accepted');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED') resolve('refused');
+      else reject(error);
+    });
+  });
 }
 
 /** An access token the servers started with `JWT_SECRET=secret` accept, signed as the app signs its own. */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
-import { ISO_WITH_OFFSET, insertMessage, postMessage, snapshot, viewsOf } from './fixtures.ts';
+import { ISO_WITH_OFFSET, insertMessage, postMessage, snapshot, storedMessage, viewsOf } from './fixtures.ts';
 
 const { app, db } = await buildTestApp(t);
 const alice = await createUser(app, db, { username: 'alice' });
@@ -24,7 +24,7 @@ t.test('POST creates a message authored by the caller, with 0 views', async (t) 
   t.match(body, { content: 'message content', views: 0, author: { id: alice.id, username: 'alice' } });
   t.match(body.created_at, ISO_WITH_OFFSET);
   t.match(body.updated_at, ISO_WITH_OFFSET);
-  const row = await db.selectFrom('messages').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
+  const row = await storedMessage(db, body.id);
   t.same(
     { author_id: row.author_id, content: row.content, views: row.views },
     { author_id: alice.id, content: 'message content', views: 0 },
@@ -36,12 +36,8 @@ t.test('content is stored exactly as sent: no trimming, no normalisation', async
   for (const content of ['  padded  ', `caf${E_ACUTE}`, 'café', 'line\nbreak']) {
     const body = await postMessage(app, alice.token, content);
     t.equal(body.content, content, JSON.stringify(content));
-    const row = await db
-      .selectFrom('messages')
-      .select('content')
-      .where('id', '=', body.id)
-      .executeTakeFirst();
-    t.equal(row?.content, content, `${JSON.stringify(content)} stored unchanged`);
+    const row = await storedMessage(db, body.id);
+    t.equal(row.content, content, `${JSON.stringify(content)} stored unchanged`);
   }
 });
 
@@ -265,11 +261,7 @@ t.test('GET counts a view and returns the incremented row, anonymously or not', 
   const head = await inject(app, { method: 'HEAD', url: `/api/messages/${stored.id}` });
   t.equal(head.statusCode, 200);
   t.equal(await viewsOf(db, stored.id), 3);
-  const row = await db
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', '=', stored.id)
-    .executeTakeFirstOrThrow();
+  const row = await storedMessage(db, stored.id);
   t.same(row.updated_at, stored.updated_at, 'a view is not an edit: updated_at unchanged');
 });
 
@@ -296,11 +288,7 @@ t.test('PUT and PATCH set the content and reset views to 0', async (t) => {
       new Date(body.updated_at) > stored.updated_at,
       `${method}: updated_at moved on (${body.updated_at})`,
     );
-    const row = await db
-      .selectFrom('messages')
-      .selectAll()
-      .where('id', '=', stored.id)
-      .executeTakeFirstOrThrow();
+    const row = await storedMessage(db, stored.id);
     t.same(
       { content: row.content, views: row.views, created_at: row.created_at },
       { content: `after ${method}`, views: 0, created_at: stored.created_at },
@@ -392,7 +380,7 @@ t.test('an admin may change and delete anyone’s message; the author stays the 
         author: { id: alice.id, username: 'alice' },
       });
     }
-    const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await storedMessage(db, id);
     t.same(
       { author_id: row.author_id, views: row.views },
       { author_id: alice.id, views: 0 },

@@ -27,6 +27,11 @@ export async function postMessage(app: FastifyInstance, token: string, content: 
   return res.json<{ id: number; content: string; views: number; created_at: string; updated_at: string }>();
 }
 
+/** The stored row of one message. */
+export function storedMessage(db: Database, id: number) {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
 export async function viewsOf(db: Database, id: number): Promise<number> {
   const row = await db.selectFrom('messages').select('views').where('id', '=', id).executeTakeFirstOrThrow();
   return row.views;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import t from 'tap';
 import { createTestDatabase } from '../helpers/database.ts';
+import { storedMessage } from './fixtures.ts';
 
 // The table's own guarantees, whatever code writes to it: these hold without the API in front.
 const { db, engine } = await createTestDatabase(t);
@@ -94,11 +95,7 @@ t.test('the database sets updated_at when the content is written, not when a vie
     .set((eb) => ({ views: eb('views', '+', 1) }))
     .where('id', '=', stored.id)
     .execute();
-  const viewed = await db
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', '=', stored.id)
-    .executeTakeFirstOrThrow();
+  const viewed = await storedMessage(db, stored.id);
   t.same([viewed.views, viewed.updated_at], [1, PAST], 'a view leaves updated_at alone');
 
   const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
@@ -108,22 +105,14 @@ t.test('the database sets updated_at when the content is written, not when a vie
     .set({ content: 'second draft', views: 0 })
     .where('id', '=', stored.id)
     .execute();
-  const edited = await db
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', '=', stored.id)
-    .executeTakeFirstOrThrow();
+  const edited = await storedMessage(db, stored.id);
   t.ok(edited.updated_at >= before, `an edit sets updated_at to now (${edited.updated_at.toISOString()})`);
   t.same(edited.created_at, PAST, 'created_at never moves');
 
   // Writing the same content again is an edit too: the trigger fires on `update of content`, not on a change.
   await sql`update messages set updated_at = ${PAST} where id = ${stored.id}`.execute(db);
   await db.updateTable('messages').set({ content: 'second draft' }).where('id', '=', stored.id).execute();
-  const again = await db
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', '=', stored.id)
-    .executeTakeFirstOrThrow();
+  const again = await storedMessage(db, stored.id);
   t.ok(again.updated_at >= before, 'rewriting the same content sets updated_at');
 });
 

@@ -56,6 +56,8 @@ if (!process.env.REDIS_URL || !hasRedisServer) {
       const env = {
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
         REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+        // Thousands of requests, each logged twice at info: only warnings are worth reading here.
+        LOG_LEVEL: 'warn',
         ...(database.url ? { DATABASE_URL: database.url } : {}),
       };
       const servers = (await Promise.all([1, 2].map(() => startServer(t, env)))).map((s) => s.url);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
 import { createTestDatabase } from '../helpers/database.ts';
-import { get, startServer } from './process.ts';
+import { get, startServer } from '../helpers/server-process.ts';
 
 const adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) {

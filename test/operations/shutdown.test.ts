@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { createTestDatabase } from '../helpers/database.ts';
-import { get, startHoldingProxy, startServer, tryConnect } from './process.ts';
+import { startHoldingProxy } from '../helpers/holding-proxy.ts';
+import { get, startServer, tryConnect } from '../helpers/server-process.ts';
 
 // The in-flight request is GET /ready while Redis, reached through a proxy the test controls, holds its PING:
 // a real request kept open by a slow dependency, for exactly as long as the test needs.
@@ -9,15 +10,12 @@ const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
   t.plan(0, 'REDIS_URL is not set: the slow in-flight request needs a real Redis behind a holding proxy');
 } else {
-  const target = new URL(redisUrl);
-
   for (const workers of process.env.DATABASE_URL ? [1, 2] : [1]) {
     t.test(
       `SIGTERM with ${workers} worker(s): the in-flight request completes, new connections are refused, exit 0`,
       async (t) => {
         const database = await createTestDatabase(t, { migrate: false });
-        const proxy = await startHoldingProxy({ host: target.hostname, port: Number(target.port || 6379) });
-        t.teardown(() => proxy.close());
+        const proxy = await startHoldingProxy(t, redisUrl);
         const server = await startServer(t, {
           DATABASE_URL: database.url,
           REDIS_URL: `redis://127.0.0.1:${proxy.port}`,

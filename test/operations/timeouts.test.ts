@@ -1,15 +1,13 @@
 import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
-import { startHoldingProxy } from './process.ts';
+import { startHoldingProxy } from '../helpers/holding-proxy.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
   t.plan(0, 'REDIS_URL is not set: the slow request needs a real Redis behind a holding proxy');
 } else {
   t.test('a request still unanswered after HANDLER_TIMEOUT_MS gets a 503 in the error shape', async (t) => {
-    const target = new URL(redisUrl);
-    const proxy = await startHoldingProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    t.teardown(() => proxy.close());
+    const proxy = await startHoldingProxy(t, redisUrl);
     const { app } = await buildTestApp(t, {
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
       HANDLER_TIMEOUT_MS: '300',
