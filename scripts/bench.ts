@@ -3,7 +3,9 @@
  *
  *   npm run bench                      # 3 rounds × 10 s per scenario, table + bench/results/<time>.json
  *   npm run bench -- --smoke           # 1 round × 1 s per scenario; fails on any error or non-2xx (npm test runs it)
- *   npm run bench -- --duration 5 --rounds 1 --only actor
+ *   npm run bench -- --duration 5 --rounds 1 --only actor            # --only: a regular expression on the names
+ *   npm run bench -- --ab LOG_LEVEL=warn --only actors/                # A/B: the same scenarios on a second service
+ *   npm run bench -- --logins 5                                        # another login rate beside the hot read
  *
  * Env: DATABASE_URL (an admin connection; a fresh `marquee_bench_*` database is created and dropped), REDIS_URL.
  */
@@ -12,9 +14,11 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { createDatabase, createPool } from '../src/db/index.ts';
@@ -29,6 +33,10 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
+    logins: { type: 'string', default: '20' },
+    // KEY=VALUE[,KEY=VALUE]: one more service with these variables, for an A/B of one lever within one run;
+    // BENCH_SCRIPT=<another checkout>/src/server.ts runs that code instead (an A/B of a code change).
+    ab: { type: 'string', multiple: true, default: [] },
   },
 });
 const smoke = args.smoke;
@@ -111,7 +119,14 @@ function rssMb(pid: number): number[] {
   return children.length > 0 ? children.map(read) : [read(pid)];
 }
 
-async function seed(url: string): Promise<{ messageId: number; collectionUserToken: string }> {
+interface Seeded {
+  messageId: number;
+  loginUserId: number;
+  /** The 200 members who own the collections and the messages. */
+  members: { id: number; username: string }[];
+}
+
+async function seed(url: string): Promise<Seeded> {
   const { db } = createDatabase({ databaseUrl: url, dataDir: '', poolSize: 2 });
   await migrateToLatest(db);
   const hash = await hashPassword(LOGIN_PASSWORD);
@@ -131,16 +146,17 @@ async function seed(url: string): Promise<{ messageId: number; collectionUserTok
     select distinct m, 1 + (m * 7919 + k * 104729) % 10000
     from generate_series(1, 1000) m, generate_series(1, 1 + m % 10) k`.execute(db);
   await sql`insert into messages (author_id, content)
-    select 1 + g % 200, 'Bench message number ' || g from generate_series(1, 10000) g`.execute(db);
+    select u.id, 'Bench message number ' || g
+    from generate_series(1, 10000) g
+    join users u on u.username = 'bench-user-' || (1 + g % 200)`.execute(db);
   await sql`insert into catalog_movies (uuid, title, description, genres)
     select gen_random_uuid(), 'Catalogue movie ' || g, 'Description ' || g,
            (array['Drama','Comedy','Action','Horror','Romance','Thriller','Documentary'])[1 + g % 7] || ', ' ||
            (array['Crime','Family','Fantasy','History','Music'])[1 + g % 5]
     from generate_series(1, 2000) g`.execute(db);
   await sql`insert into collections (user_id, title, description)
-    select u, 'Collection ' || c, 'Bench collection' from generate_series(1, 200) u, generate_series(1, 50) c`.execute(
-    db,
-  );
+    select u.id, 'Collection ' || c, 'Bench collection'
+    from users u, generate_series(1, 50) c where u.username like 'bench-user-%'`.execute(db);
   // Ten distinct catalogue movies per collection, overlapping between collections as real users' would.
   await sql`insert into collection_movies (collection_id, movie_uuid, position)
     select c.id, m.uuid, k
@@ -149,9 +165,16 @@ async function seed(url: string): Promise<{ messageId: number; collectionUserTok
     join (select uuid, row_number() over (order by uuid) - 1 as i from catalog_movies) m
       on m.i = (c.n * 7 + k * 13) % 2000`.execute(db);
   await sql`analyze`.execute(db);
-  const message = await sql<{ id: number }>`select min(id) as id from messages`.execute(db);
+  const users = await db.selectFrom('users').select(['id', 'username']).orderBy('id').execute();
+  const message = await db.selectFrom('messages').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
   await db.destroy();
-  return { messageId: message.rows[0]?.id ?? 1, collectionUserToken: '' };
+  const loginUserId = users.find((user) => user.username === 'bench-login')?.id;
+  if (loginUserId === undefined) throw new Error('seeding lost the login user');
+  return {
+    messageId: message.id,
+    loginUserId,
+    members: users.filter((user) => user.username.startsWith('bench-user-')),
+  };
 }
 
 function sign(payload: Record<string, unknown>): string {
@@ -172,16 +195,117 @@ interface Result {
   p99: number;
   non2xx: number;
   errors: number;
+  /** The service's event-loop delay during the scenario (the two actor reads on the single process). */
+  loopDelayMs?: { p99: number; max: number };
+}
+
+/** The event-loop delay since the previous scrape, in ms: prom-client resets its histogram on every scrape. */
+async function loopDelay(url: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const ms = (metric: string) =>
+    Math.round(Number(new RegExp(`^${metric} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 10000) / 10;
+  return { p99: ms('nodejs_eventloop_lag_p99_seconds'), max: ms('nodejs_eventloop_lag_max_seconds') };
 }
 
 async function load(options: autocannon.Options): Promise<autocannon.Result> {
   return autocannon({ duration, connections, ...options });
 }
 
+const record = (scenario: string, round: number, r: autocannon.Result): Result => ({
+  scenario,
+  round,
+  rps: r.requests.average,
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  non2xx: r.non2xx,
+  errors: r.errors + r.timeouts,
+});
+
 const medianOf = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? 0 : (s[Math.floor((s.length - 1) / 2)] ?? 0);
 };
+
+/**
+ * A few requests of a scenario before it is measured: a wrong id, token or body fails here with the status and
+ * the answer, rather than as a bare non-2xx count after the run.
+ */
+async function probe(name: string, options: autocannon.Options): Promise<void> {
+  let failure: string | undefined;
+  const onResponse = (status: number, body: string) => {
+    if ((status < 200 || status > 299) && failure === undefined) failure = `${status} ${body.slice(0, 300)}`;
+  };
+  const requests = (options.requests ?? [{}]).map((request) => ({ ...request, onResponse }));
+  const result = await autocannon({ ...options, requests, connections: 1, amount: 5 });
+  if (failure !== undefined || result.errors + result.timeouts > 0) {
+    throw new Error(`${name}: ${failure ?? `${result.errors + result.timeouts} connection errors`}`);
+  }
+}
+
+/**
+ * Logins at an even LOGINS_PER_SECOND for `duration` seconds, each sent on schedule whether or not the earlier ones
+ * have been answered (autocannon's rate limit holds a connection until its answer, and starts all connections on
+ * the same tick: bursts, and fewer logins than asked whenever hashing falls behind).
+ */
+async function logins(url: string, round: number, scenario: string): Promise<Result> {
+  const body = JSON.stringify({ username: 'bench-login', password: LOGIN_PASSWORD });
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const one = async () => {
+    const started = performance.now();
+    try {
+      const res = await fetch(`${url}/api/auth/token/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      await res.arrayBuffer();
+      if (res.status < 200 || res.status > 299) non2xx += 1;
+      latencies.push(performance.now() - started);
+    } catch {
+      errors += 1;
+    }
+  };
+  const sent: Promise<void>[] = [];
+  const count = LOGINS_PER_SECOND * duration;
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    await sleep(Math.max(0, start + (i * 1000) / LOGINS_PER_SECOND - performance.now()));
+    sent.push(one());
+  }
+  await Promise.all(sent);
+  const finished = performance.now();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    scenario,
+    round,
+    // Answered logins per second, until the last answer: below the rate asked when hashing fell behind.
+    rps: latencies.length / ((finished - start) / 1000),
+    p50: at(0.5),
+    p99: at(0.99),
+    non2xx,
+    errors,
+  };
+}
+
+type Scenario = {
+  name: string;
+  options: () => autocannon.Options;
+  /** The scenario whose req/s this one is compared with in the table. */
+  ratioTo?: string;
+  /** Read this instance's event-loop delay over the scenario. */
+  watch?: Proc;
+  /** Log in on this instance at LOGINS_PER_SECOND meanwhile. */
+  logins?: Proc;
+};
+
+/** The hot read while a second client logs in 20 times a second: scrypt must stay off the event loop. */
+const LOGINS_PER_SECOND = Number(args.logins);
+const UNDER_LOGINS = `GET /actors/{id} (${LOGINS_PER_SECOND} logins/s)`;
+const LOGINS = `POST /api/auth/token/ (${LOGINS_PER_SECOND}/s)`;
 
 async function main(): Promise<void> {
   const name = `marquee_bench_${randomUUID().slice(0, 8)}`;
@@ -190,6 +314,7 @@ async function main(): Promise<void> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
+  const keyPrefix = `bench:${name}:`;
   const upstream = await startFakeUpstream({
     latencyMs: 20,
     username: 'bench',
@@ -198,12 +323,12 @@ async function main(): Promise<void> {
   });
   try {
     console.error(`seeding ${name} …`);
-    const { messageId } = await seed(databaseUrl);
+    const seeded = await seed(databaseUrl);
     const common = {
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: `bench:${name}:`,
+      REDIS_KEY_PREFIX: keyPrefix,
       JWT_SECRET,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       MOVIE_API_URL: upstream.url,
@@ -212,103 +337,82 @@ async function main(): Promise<void> {
       RATE_LIMIT_AUTH_MAX: '1000000',
       MIGRATE_ON_START: 'false',
     };
+    // Idle instances cost next to nothing (a counter sync a second), so all four stay up for the whole run.
     const service = await start('service', 'src/server.ts', common);
     const noCounter = await start('service-no-counter', 'src/server.ts', {
       ...common,
       REQUEST_COUNTER: 'false',
     });
     const workers2 = await start('service-workers-2', 'src/server.ts', { ...common, WORKERS: '2' });
+    const variants: { label: string; proc: Proc }[] = [];
+    for (const spec of args.ab) {
+      const { BENCH_SCRIPT: script = 'src/server.ts', ...env } = Object.fromEntries(
+        spec.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+      );
+      variants.push({ label: spec, proc: await start(`service ${spec}`, script, { ...common, ...env }) });
+    }
     const baseline = await start('baseline', 'scripts/bench-baseline.ts', {
       DATABASE_URL: databaseUrl,
       JWT_SECRET,
     });
-    for (const p of [noCounter, workers2]) p.child.kill('SIGSTOP');
 
     const assistant = sign({
-      sub: '201',
+      sub: String(seeded.loginUserId),
       username: 'bench-login',
       role: 'casting_assistant',
       permissions: ['get:actors', 'get:actor-details', 'get:movies', 'get:movie-details'],
     });
-    const member = (id: number) =>
-      sign({ sub: String(id), username: `bench-user-${id}`, role: 'member', permissions: [] });
+    const memberTokens = seeded.members.map((member) =>
+      sign({ sub: String(member.id), username: member.username, role: 'member', permissions: [] }),
+    );
     const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-    let actorId = 0;
-    const nextActor = () => `/actors/${(actorId++ % 10000) + 1}`;
+    let next = 0;
+    const nextActor = () => `/actors/${(next++ % 10000) + 1}`;
+    const actorReads = (target: Proc) => (): autocannon.Options => ({
+      url: target.url,
+      headers: auth(assistant),
+      requests: [{ setupRequest: (r) => ({ ...r, path: nextActor() }) }],
+    });
 
-    type Scenario = {
-      name: string;
-      target: () => Proc;
-      options: () => autocannon.Options;
-      baselineFor?: string;
-    };
-    const scenarios: Scenario[] = [
-      {
-        name: 'baseline GET /actors/{id}',
-        target: () => baseline,
-        options: () => ({
-          url: baseline.url,
-          headers: auth(assistant),
-          requests: [{ setupRequest: (r) => ({ ...r, path: nextActor() }) }],
-        }),
-      },
-      {
-        name: 'GET /actors/{id}',
-        target: () => service,
-        baselineFor: 'baseline GET /actors/{id}',
-        options: () => ({
-          url: service.url,
-          headers: auth(assistant),
-          requests: [{ setupRequest: (r) => ({ ...r, path: nextActor() }) }],
-        }),
-      },
-      { name: 'GET /health', target: () => service, options: () => ({ url: `${service.url}/health` }) },
-      {
-        name: 'GET /health (counter off)',
-        target: () => noCounter,
-        baselineFor: 'GET /health',
-        options: () => ({ url: `${noCounter.url}/health` }),
-      },
+    /** The scenarios run against one service instance: the service itself, and each --ab variant. */
+    const serviceScenarios = (target: Proc): Scenario[] => [
+      { name: 'GET /actors/{id}', options: actorReads(target), watch: target },
+      { name: 'GET /health', options: () => ({ url: `${target.url}/health` }) },
       {
         name: 'GET /actors?limit=20',
-        target: () => service,
-        options: () => ({ url: `${service.url}/actors?limit=20&page=3`, headers: auth(assistant) }),
+        options: () => ({ url: `${target.url}/actors?limit=20&page=3`, headers: auth(assistant) }),
       },
       {
         name: 'GET /movies/{id}',
-        target: () => service,
         options: () => ({
-          url: service.url,
+          url: target.url,
           headers: auth(assistant),
-          requests: [{ setupRequest: (r) => ({ ...r, path: `/movies/${(actorId++ % 1000) + 1}` }) }],
+          requests: [{ setupRequest: (r) => ({ ...r, path: `/movies/${(next++ % 1000) + 1}` }) }],
         }),
       },
       {
         name: 'GET /api/messages/{id}',
-        target: () => service,
-        options: () => ({ url: `${service.url}/api/messages/${messageId}` }),
+        options: () => ({ url: `${target.url}/api/messages/${seeded.messageId}` }),
       },
       {
         name: 'POST /api/messages',
-        target: () => service,
         options: () => ({
-          url: `${service.url}/api/messages`,
+          url: `${target.url}/api/messages`,
           method: 'POST',
-          headers: { ...auth(member(1)), 'content-type': 'application/json' },
+          headers: { ...auth(memberTokens[0] ?? ''), 'content-type': 'application/json' },
           body: JSON.stringify({ content: 'Benchmark says hello' }),
         }),
       },
       {
         name: 'GET /collection/',
-        target: () => service,
         options: () => ({
-          url: service.url,
+          url: target.url,
           requests: [
             {
               setupRequest: (r) => ({
                 ...r,
                 path: '/collection/',
-                headers: { ...r.headers, ...auth(member((actorId++ % 200) + 1)) },
+                headers: { ...r.headers, ...auth(memberTokens[next++ % memberTokens.length] ?? '') },
               }),
             },
           ],
@@ -316,79 +420,78 @@ async function main(): Promise<void> {
       },
       {
         name: 'GET /catalog/movies',
-        target: () => service,
         options: () => ({
-          url: service.url,
-          headers: auth(member(1)),
-          requests: [
-            { setupRequest: (r) => ({ ...r, path: `/catalog/movies?page=${(actorId++ % 50) + 1}` }) },
-          ],
+          url: target.url,
+          headers: auth(memberTokens[0] ?? ''),
+          requests: [{ setupRequest: (r) => ({ ...r, path: `/catalog/movies?page=${(next++ % 50) + 1}` }) }],
         }),
       },
       {
-        name: 'GET /actors/{id} (WORKERS=2)',
-        target: () => workers2,
-        baselineFor: 'GET /actors/{id}',
-        options: () => ({
-          url: workers2.url,
-          headers: auth(assistant),
-          requests: [{ setupRequest: (r) => ({ ...r, path: nextActor() }) }],
-        }),
+        name: UNDER_LOGINS,
+        options: actorReads(target),
+        ratioTo: 'GET /actors/{id}',
+        watch: target,
+        logins: target,
       },
     ];
-    const selected = scenarios.filter((s) => !args.only || s.name.includes(args.only));
-    const results: Result[] = [];
-    const loginResults: Result[] = [];
-    const record = (scenario: string, round: number, r: autocannon.Result): Result => ({
-      scenario,
-      round,
-      rps: r.requests.average,
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      non2xx: r.non2xx,
-      errors: r.errors + r.timeouts,
-    });
+    const [actorRead, health, ...others] = serviceScenarios(service) as [Scenario, Scenario, ...Scenario[]];
+    const underLogins = others.pop() as Scenario;
+    const scenarios: Scenario[] = [
+      { name: 'baseline GET /actors/{id}', options: actorReads(baseline) },
+      { ...actorRead, ratioTo: 'baseline GET /actors/{id}' },
+      health,
+      {
+        name: 'GET /health (counter off)',
+        options: () => ({ url: `${noCounter.url}/health` }),
+        ratioTo: 'GET /health',
+      },
+      ...others,
+      { name: 'GET /actors/{id} (WORKERS=2)', options: actorReads(workers2), ratioTo: 'GET /actors/{id}' },
+      underLogins,
+      // Each variant's scenario is compared with the same scenario on the service.
+      ...variants.flatMap(({ label, proc }) =>
+        serviceScenarios(proc).map((s) => ({ ...s, name: `${s.name} [${label}]`, ratioTo: s.name })),
+      ),
+    ];
+    const only = args.only === undefined ? undefined : new RegExp(args.only);
+    const selected = scenarios.filter((s) => !only || only.test(s.name));
+    for (const scenario of selected) await probe(scenario.name, scenario.options());
+    for (const { logins: target } of selected) {
+      if (!target) continue;
+      const res = await fetch(`${target.url}/api/auth/token/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bench-login', password: LOGIN_PASSWORD }),
+      });
+      if (res.status !== 200) throw new Error(`${LOGINS}: ${res.status} ${await res.text()}`);
+    }
 
+    const results: Result[] = [];
     for (let round = 1; round <= rounds; round++) {
       for (const scenario of selected) {
-        const target = scenario.target();
-        if (target !== service && target !== baseline) target.child.kill('SIGCONT');
         // Warm-up: JIT, pools and caches, not measured.
         await autocannon({ ...scenario.options(), duration: smoke ? 1 : 2, connections });
-        results.push(record(scenario.name, round, await load(scenario.options())));
-        if (target !== service && target !== baseline) target.child.kill('SIGSTOP');
+        if (scenario.watch) await loopDelay(scenario.watch.url);
+        const loginRun = scenario.logins
+          ? logins(scenario.logins.url, round, `${LOGINS}${scenario.name.slice(UNDER_LOGINS.length)}`)
+          : undefined;
+        const result = record(scenario.name, round, await load(scenario.options()));
+        if (scenario.watch) result.loopDelayMs = await loopDelay(scenario.watch.url);
+        results.push(result);
+        if (loginRun) results.push(await loginRun);
         console.error(`round ${round}: ${scenario.name} done`);
-      }
-      if (!args.only || 'logins'.includes(args.only) || args.only.includes('actor')) {
-        // The hot read while a second client logs in 20 times a second: scrypt must stay off the event loop.
-        const logins = autocannon({
-          url: `${service.url}/api/auth/token/`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'bench-login', password: LOGIN_PASSWORD }),
-          connections: 2,
-          overallRate: 20,
-          duration,
-        });
-        const reads = await load({
-          url: service.url,
-          headers: auth(assistant),
-          requests: [{ setupRequest: (r) => ({ ...r, path: nextActor() }) }],
-        });
-        results.push(record('GET /actors/{id} (20 logins/s)', round, reads));
-        loginResults.push(record('POST /api/auth/token/ (20/s)', round, await logins));
       }
     }
 
-    for (const p of [noCounter, workers2]) p.child.kill('SIGCONT');
     const rss = {
       service: rssMb(service.child.pid ?? 0),
+      'service-no-counter': rssMb(noCounter.child.pid ?? 0),
       'service-workers-2': rssMb(workers2.child.pid ?? 0),
+      ...Object.fromEntries(variants.map(({ proc }) => [proc.name, rssMb(proc.child.pid ?? 0)])),
     };
-    const all = [...results, ...loginResults];
-    const names = [...new Set(all.map((r) => r.scenario))];
+    const names = [...new Set(results.map((r) => r.scenario))];
     const summary = names.map((scenario) => {
-      const rs = all.filter((r) => r.scenario === scenario);
+      const rs = results.filter((r) => r.scenario === scenario);
       return {
         scenario,
         rps: Math.round(medianOf(rs.map((r) => r.rps))),
@@ -399,52 +502,75 @@ async function main(): Promise<void> {
       };
     });
     const byName = new Map(summary.map((s) => [s.scenario, s]));
-    const ratioBase: Record<string, string> = {
-      'GET /actors/{id}': 'baseline GET /actors/{id}',
-      'GET /health (counter off)': 'GET /health',
-      'GET /actors/{id} (WORKERS=2)': 'GET /actors/{id}',
-      'GET /actors/{id} (20 logins/s)': 'GET /actors/{id}',
-    };
+    const ratioTo = new Map(scenarios.map((s) => [s.name, s.ratioTo]));
     console.log(
       `\nMarquee benchmark — ${rounds} round(s) × ${duration}s, ${connections} connections, medians; node ${process.version}`,
     );
     console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | ratio |');
     console.log('|---|---:|---:|---:|---:|---:|---|');
     for (const s of summary) {
-      const base = ratioBase[s.scenario] ? byName.get(ratioBase[s.scenario] as string) : undefined;
+      const baseName = ratioTo.get(s.scenario);
+      const base = baseName ? byName.get(baseName) : undefined;
       const ratio = base && base.rps > 0 ? `${(s.rps / base.rps).toFixed(2)}× ${base.scenario}` : '';
       console.log(
         `| ${s.scenario} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.non2xx} | ${s.errors} | ${ratio} |`,
       );
     }
-    const actor = byName.get('GET /actors/{id}');
-    const loaded = byName.get('GET /actors/{id} (20 logins/s)');
-    const health = byName.get('GET /health');
-    const off = byName.get('GET /health (counter off)');
-    const targets = {
-      actorVsBaseline:
-        actor && byName.get('baseline GET /actors/{id}')
-          ? actor.rps / (byName.get('baseline GET /actors/{id}')?.rps ?? 1)
-          : null,
-      counterCost: health && off ? 1 - health.rps / off.rps : null,
-      p99UnderLogins: actor && loaded ? loaded.p99 / Math.max(actor.p99, 1) : null,
-      rssMb: rss,
+    const ratio = (a: string, b: string) => {
+      const x = byName.get(a);
+      const y = byName.get(b);
+      return x && y && y.rps > 0 ? x.rps / y.rps : null;
     };
+    const actor = byName.get('GET /actors/{id}');
+    const loaded = byName.get(UNDER_LOGINS);
+    const workerRss = Object.values(rss).flat();
+    const delays = (scenario: string) => {
+      const ds = results.flatMap((r) => (r.scenario === scenario && r.loopDelayMs ? [r.loopDelayMs] : []));
+      return ds.length === 0
+        ? null
+        : { p99: medianOf(ds.map((d) => d.p99)), max: Math.max(...ds.map((d) => d.max)) };
+    };
+    const loop = { alone: delays('GET /actors/{id}'), underLogins: delays(UNDER_LOGINS) };
+    const targets = {
+      actorVsBaseline: ratio('GET /actors/{id}', 'baseline GET /actors/{id}'),
+      counterCost: ((r) => (r === null ? null : 1 - r))(ratio('GET /health', 'GET /health (counter off)')),
+      p99UnderLogins: actor && loaded ? loaded.p99 / Math.max(actor.p99, 1) : null,
+      loginsPerSecond: results.some((r) => r.scenario === LOGINS)
+        ? medianOf(results.filter((r) => r.scenario === LOGINS).map((r) => r.rps))
+        : null,
+      rssMb: rss,
+      eventLoopDelayMs: loop,
+      nonSuccess: summary.filter((s) => s.non2xx > 0 || s.errors > 0).map((s) => s.scenario),
+    };
+    const verdict = (ok: boolean | null) => (ok === null ? 'not run' : ok ? 'met' : 'MISSED');
+    const check = (x: number | null, ok: (x: number) => boolean) => verdict(x === null ? null : ok(x));
+    const fixed = (x: number | null, digits = 2) => (x === null ? 'n/a' : x.toFixed(digits));
+    const ms = (d: { p99: number; max: number } | null) => (d ? `p99 ${d.p99} ms, max ${d.max} ms` : 'n/a');
+    const { actorVsBaseline, counterCost, p99UnderLogins } = targets;
     console.log(
-      `\ntargets: GET /actors/{id} ${targets.actorVsBaseline?.toFixed(2)}× baseline (≥ 0.60); counter cost ${((targets.counterCost ?? 0) * 100).toFixed(1)} % (≤ 5 %); p99 under logins ${targets.p99UnderLogins?.toFixed(2)}× (≤ 2); worker RSS ${JSON.stringify(rss)} MB (≤ 200)`,
+      [
+        '\ntargets (medians):',
+        `- GET /actors/{id} ${fixed(actorVsBaseline)}× the baseline (≥ 0.60): ${check(actorVsBaseline, (x) => x >= 0.6)}`,
+        `- request counter costs ${counterCost === null ? 'n/a' : (counterCost * 100).toFixed(1)} % on GET /health (≤ 5 %): ${check(counterCost, (x) => x <= 0.05)}`,
+        `- GET /actors/{id} p99 ${fixed(p99UnderLogins)}× while logging in (≤ 2): ${check(p99UnderLogins, (x) => x <= 2)}; logins answered ${fixed(targets.loginsPerSecond, 1)}/s of ${LOGINS_PER_SECOND}/s`,
+        `- event-loop delay during GET /actors/{id}: ${ms(loop.alone)}; with the logins: ${ms(loop.underLogins)}`,
+        `- RSS after the run (≤ 200 MB): ${Object.entries(rss)
+          .map(([name, mbs]) => `${name} ${mbs.map((mb) => Math.round(mb)).join('+')}`)
+          .join(', ')} MB: ${verdict(workerRss.every((mb) => mb <= 200))}`,
+        `- non-2xx or errors: ${targets.nonSuccess.length === 0 ? 'none' : targets.nonSuccess.join(', ')}`,
+      ].join('\n'),
     );
     if (!smoke) {
-      mkdirSync(`${root}/bench/results`, { recursive: true });
-      const file = `${root}/bench/results/${new Date().toISOString().replaceAll(':', '-')}.json`;
+      mkdirSync(join(root, 'bench/results'), { recursive: true });
+      const file = join(root, 'bench/results', `${new Date().toISOString().replaceAll(':', '-')}.json`);
       writeFileSync(
         file,
-        `${JSON.stringify({ rounds, duration, connections, node: process.version, summary, results: all, targets }, null, 2)}\n`,
+        `${JSON.stringify({ rounds, duration, connections, node: process.version, summary, results, targets }, null, 2)}\n`,
       );
       console.log(`written ${file}`);
     }
-    const failures = summary.filter((s) => s.non2xx > 0 || s.errors > 0);
-    if (failures.length > 0) {
-      console.error(`scenarios with errors or non-2xx: ${failures.map((f) => f.scenario).join(', ')}`);
+    if (targets.nonSuccess.length > 0) {
+      console.error(`scenarios with errors or non-2xx: ${targets.nonSuccess.join(', ')}`);
       process.exitCode = 1;
     }
   } finally {
@@ -452,6 +578,23 @@ async function main(): Promise<void> {
     await upstream.close();
     await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
     await admin.destroy();
+    await dropKeys(keyPrefix);
+  }
+}
+
+/** The counter's and rate limits' keys of this run. */
+async function dropKeys(prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const keys: string[] = [];
+    const stream = redis.scanStream({ match: `${prefix}*`, count: 1000 });
+    for await (const batch of stream) keys.push(...(batch as string[]));
+    if (keys.length > 0) await redis.del(...keys);
+  } catch (error) {
+    console.error(`could not drop the run's Redis keys: ${error instanceof Error ? error.message : error}`);
+  } finally {
+    redis.disconnect();
   }
 }
 

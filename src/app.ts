@@ -90,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         databaseUrl: config.databaseUrl,
         dataDir: config.dataDir,
         poolSize: config.dbPoolSize,
+        preparedStatements: config.dbPreparedStatements,
         // Only the message: pg-pool attaches its whole client object to the error.
         onIdleError: (err) =>
           app.log.warn({ reason: err.message }, 'an idle database connection was lost; the pool replaces it'),
@@ -123,22 +124,34 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       expiresIn: config.jwt.accessTtlSeconds,
       algorithm: 'HS256',
     },
-    verify: { allowedIss: config.jwt.issuer, allowedAud: config.jwt.audience, algorithms: ['HS256'] },
+    verify: {
+      allowedIss: config.jwt.issuer,
+      allowedAud: config.jwt.audience,
+      algorithms: ['HS256'],
+      // A client sends the same token with every request until it expires. fast-jwt keeps the last 1000
+      // verified tokens, keyed by a SHA-256 of the whole token (signature included), each only until its own exp
+      // (checked on every hit); failures are not kept. A hit costs 1.7 µs instead of 6.2 µs (HMAC, two base64
+      // and JSON decodes, the claims): +14 % req/s on GET /actors/{id} with `npm run bench`.
+      cache: 1000,
+    },
   });
 
   // Fastify skips body validation for a content type the route's schema does not list: refuse it instead.
-  app.addHook('preValidation', async (request) => {
+  // Callback-style and bodiless requests first: no promise and no route lookup for a GET.
+  app.addHook('preValidation', (request, _reply, done) => {
     const type = request.headers['content-type'];
+    if (type === undefined) return done();
     const declared = (request.routeOptions.schema?.body as { content?: Record<string, unknown> } | undefined)
       ?.content;
-    if (type === undefined || declared === undefined) return;
+    if (declared === undefined) return done();
     const mediaType = type.split(';', 1)[0]?.trim().toLowerCase() ?? '';
-    if (!(mediaType in declared)) {
-      throw new AppError(
+    if (mediaType in declared) return done();
+    done(
+      new AppError(
         415,
         `content type ${mediaType} is not accepted here; send ${Object.keys(declared).join(' or ')}`,
-      );
-    }
+      ),
+    );
   });
 
   // Security runs before body validation, so an anonymous or unprivileged caller learns nothing from a 400.

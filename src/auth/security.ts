@@ -94,6 +94,8 @@ async function verifyExternal(
       allowedIss: config.jwt.externalIssuer,
       allowedAud: config.jwt.externalAudience,
       requiredClaims: ['sub', 'exp'],
+      // Not the local tokens' cache: options given here build a new verifier, and a new cache, on every call.
+      cache: false,
     });
   } catch {
     throw unauthorized(INVALID);
@@ -120,8 +122,11 @@ export function createAuthenticator(
   return async (request) => {
     const token = bearerToken(request);
     if (!token) throw unauthorized('authentication required');
-    const header = tokenHeader(token);
-    if (jwks && header.alg === 'RS256') return verifyExternal(app, config, jwks, token, header.kid);
+    // Only an external provider's token needs its header read before verifying.
+    if (jwks) {
+      const header = tokenHeader(token);
+      if (header.alg === 'RS256') return verifyExternal(app, config, jwks, token, header.kid);
+    }
     return verifyLocal(app, token);
   };
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { components } from '../../generated/api.d.ts';
+import { compiledOnce } from '../db/compiled.ts';
 import type { DB } from '../db/types.ts';
 import type { Gender } from './tables.ts';
 
@@ -51,25 +52,31 @@ export async function listActors(db: Db, page: Page): Promise<Actor[]> {
     .execute();
 }
 
+// GET /actors/{id}, the hottest read: compiled once (src/db/compiled.ts).
+const actorDetail = compiledOnce(
+  (db, id: number) =>
+    db
+      .selectFrom('actors')
+      .where('actors.id', '=', id)
+      .select((eb) => [
+        'actors.id',
+        'actors.name',
+        'actors.age',
+        'actors.gender',
+        jsonArrayFrom(
+          eb
+            .selectFrom('movies')
+            .innerJoin('movie_actors', 'movie_actors.movie_id', 'movies.id')
+            .whereRef('movie_actors.actor_id', '=', 'actors.id')
+            .select(['movies.id', 'movies.title', 'movies.release_date'])
+            .orderBy('movies.id'),
+        ).as('movies'),
+      ]),
+  [1],
+);
+
 export async function findActorDetail(db: Db, id: number): Promise<ActorDetail | undefined> {
-  const row = await db
-    .selectFrom('actors')
-    .where('actors.id', '=', id)
-    .select((eb) => [
-      'actors.id',
-      'actors.name',
-      'actors.age',
-      'actors.gender',
-      jsonArrayFrom(
-        eb
-          .selectFrom('movies')
-          .innerJoin('movie_actors', 'movie_actors.movie_id', 'movies.id')
-          .whereRef('movie_actors.actor_id', '=', 'actors.id')
-          .select(['movies.id', 'movies.title', 'movies.release_date'])
-          .orderBy('movies.id'),
-      ).as('movies'),
-    ])
-    .executeTakeFirst();
+  const [row] = await actorDetail(db, id);
   return row && { ...row, movies_id: row.movies.map((movie) => movie.id) };
 }
 
@@ -101,24 +108,30 @@ export async function listMovies(db: Db, page: Page): Promise<Movie[]> {
   return rows.map(toMovie);
 }
 
+// GET /movies/{id}: compiled once, like the actor's.
+const movieDetail = compiledOnce(
+  (db, id: number) =>
+    db
+      .selectFrom('movies')
+      .where('movies.id', '=', id)
+      .select((eb) => [
+        'movies.id',
+        'movies.title',
+        'movies.release_date',
+        jsonArrayFrom(
+          eb
+            .selectFrom('actors')
+            .innerJoin('movie_actors', 'movie_actors.actor_id', 'actors.id')
+            .whereRef('movie_actors.movie_id', '=', 'movies.id')
+            .select(['actors.id', 'actors.name', 'actors.age', 'actors.gender'])
+            .orderBy('actors.id'),
+        ).as('actors'),
+      ]),
+  [1],
+);
+
 export async function findMovieDetail(db: Db, id: number): Promise<MovieDetail | undefined> {
-  const row = await db
-    .selectFrom('movies')
-    .where('movies.id', '=', id)
-    .select((eb) => [
-      'movies.id',
-      'movies.title',
-      'movies.release_date',
-      jsonArrayFrom(
-        eb
-          .selectFrom('actors')
-          .innerJoin('movie_actors', 'movie_actors.actor_id', 'actors.id')
-          .whereRef('movie_actors.movie_id', '=', 'movies.id')
-          .select(['actors.id', 'actors.name', 'actors.age', 'actors.gender'])
-          .orderBy('actors.id'),
-      ).as('actors'),
-    ])
-    .executeTakeFirst();
+  const [row] = await movieDetail(db, id);
   return row && toMovie({ ...row, actors_id: row.actors.map((actor) => actor.id) });
 }
 

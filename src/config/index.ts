@@ -12,6 +12,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly dbPoolSize: number;
+  /** Named prepared statements (src/db): off behind a transaction-mode pooler that cannot keep them. */
+  readonly dbPreparedStatements: boolean;
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
   readonly jwt: {
@@ -169,6 +171,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir,
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'marquee:',
     jwt: {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
@@ -11,6 +12,8 @@ export interface DatabaseOptions {
   /** PGlite data folder; `memory://` keeps it in memory (tests). */
   dataDir: string;
   poolSize?: number;
+  /** Send data queries as named prepared statements (PostgreSQL only; see PreparingClient). Default true. */
+  preparedStatements?: boolean;
   onIdleError?: (error: Error) => void;
 }
 
@@ -22,14 +25,64 @@ const DATE = 1082;
 const parseInt8 = (value: string) => Number(value);
 const keepDate = (value: string) => value;
 
+/** Data queries only: DDL, BEGIN/COMMIT and the like run once or are trivial to parse. */
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+/**
+ * Each prepared statement stays on its connection until the connection closes: the first this-many distinct SQL
+ * texts of the process are prepared (the hot ones come early and often), later ones run unnamed. Kysely writes an
+ * `in (...)` list with one parameter per item, so the count of texts is bounded but can be large.
+ */
+const MAX_PREPARED = 500;
+const statementNames = new Map<string, string>();
+/** 0A000 "cached plan must not change result type": a `select *` after a column was added under it. */
+const PLAN_CHANGED = '0A000';
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_PREPARED && PREPARABLE.test(text)) {
+    name = `k${createHash('sha1').update(text).digest('base64url')}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+const plainQuery = pg.Client.prototype.query;
+
+/**
+ * PostgreSQL would parse, analyse and plan every query again; named by a hash of its SQL, a query is parsed once
+ * per connection and then only bound and executed (pg sends the same text unnamed otherwise). Only the promise
+ * form Kysely uses is named; PGlite is untouched. A statement whose result columns changed under it (a migration
+ * added a column to a `select *` table while the service ran) fails with 0A000 on every connection that prepared
+ * it, for good: so it is renamed, and its next run prepares it afresh.
+ *
+ * Poolers: PgBouncer in session mode is fine; in transaction mode it needs PgBouncer >= 1.21 with
+ * max_prepared_statements set, otherwise turn this off (DB_PREPARED_STATEMENTS=false).
+ */
+class PreparingClient extends pg.Client {}
+PreparingClient.prototype.query = function query(this: pg.Client, ...args: unknown[]) {
+  const [text, values, callback] = args;
+  const name = typeof text === 'string' && callback === undefined ? statementName(text) : undefined;
+  if (name === undefined) return (plainQuery as (...a: unknown[]) => unknown).apply(this, args);
+  const named = plainQuery as (this: pg.Client, config: pg.QueryConfig) => Promise<pg.QueryResult>;
+  const result = named.call(this, { name, text: text as string, values: values as unknown[] });
+  result.catch((error: { code?: string }) => {
+    if (error?.code === PLAN_CHANGED && statementNames.get(text as string) === name) {
+      statementNames.set(text as string, `${name.split('~', 1)[0]}~${Date.now().toString(36)}`);
+    }
+  });
+  return result;
+} as typeof plainQuery;
+
 export function createPool(
   connectionString: string,
   max = 10,
   onIdleError: (error: Error) => void = () => {},
+  preparedStatements = false,
 ): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max,
+    ...(preparedStatements ? { Client: PreparingClient } : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === INT8) return parseInt8;
@@ -50,7 +103,12 @@ export function createDatabase(options: DatabaseOptions): {
   pool?: pg.Pool;
 } {
   if (options.databaseUrl) {
-    const pool = createPool(options.databaseUrl, options.poolSize, options.onIdleError);
+    const pool = createPool(
+      options.databaseUrl,
+      options.poolSize,
+      options.onIdleError,
+      options.preparedStatements ?? true,
+    );
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres', pool };
   }
   if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });

@@ -1,0 +1,32 @@
+import type { Compilable, CompiledQuery, Kysely, Transaction } from 'kysely';
+import type { DB } from './types.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/**
+ * A hot query whose SQL never depends on its arguments, built and compiled by Kysely once: later runs only bind
+ * new parameters. Building the operation tree and compiling it cost this process more than the rest of a
+ * primary-key read (measured with `npm run bench`). The arguments must be exactly the query's parameters, in
+ * order; the first compile checks that against distinct sample values, so a builder that breaks the rule (an
+ * `in` list, a value written into the SQL) fails its first call rather than running with the wrong values.
+ * Both engines compile to the same PostgreSQL text, and no Kysely plugin is in use (one would run only on the
+ * first compile).
+ */
+export function compiledOnce<Args extends readonly (string | number)[], Row>(
+  build: (db: Db, ...args: Args) => Compilable<Row>,
+  samples: Args,
+): (db: Db, ...args: Args) => Promise<Row[]> {
+  let compiled: CompiledQuery<Row> | undefined;
+  return async (db, ...args) => {
+    if (compiled === undefined) {
+      const candidate = build(db, ...samples).compile();
+      const parameters = candidate.parameters;
+      if (parameters.length !== samples.length || parameters.some((value, i) => value !== samples[i])) {
+        throw new Error(`compiledOnce: the parameters are not the arguments in order: ${candidate.sql}`);
+      }
+      compiled = candidate;
+    }
+    const result = await db.executeQuery<Row>({ ...compiled, parameters: args });
+    return result.rows;
+  };
+}
