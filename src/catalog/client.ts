@@ -15,6 +15,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Agent, request } from 'undici';
 import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
+import {
+  BREAKER_STATE,
+  type CatalogOutcome,
+  catalogBreakerState,
+  catalogUpstreamCalls,
+} from '../plugins/observability.ts';
 
 export type CatalogMovie = components['schemas']['CatalogMovie'];
 
@@ -153,7 +159,9 @@ export function createCatalogClient({ settings, budgetMs, log }: CatalogClientOp
   });
   breaker.onHalfOpen(() => log.info('movie catalogue circuit half-open: probing the upstream'));
   breaker.onReset(() => log.info('movie catalogue circuit closed'));
+  breaker.onStateChange((state) => catalogBreakerState.set(breakerGauge(state)));
   retries.onRetry((event) => {
+    catalogUpstreamCalls.inc({ outcome: 'retry' });
     const reason = 'error' in event ? describe(event.error) : 'unexpected result';
     log.warn({ attempt: event.attempt, delayMs: Math.round(event.delay), reason }, 'movie catalogue retry');
   });
@@ -199,13 +207,42 @@ export function createCatalogClient({ settings, budgetMs, log }: CatalogClientOp
   }
 
   return {
-    fetchPage: (page) => policy.execute(({ signal }) => attempt(page, signal)),
+    async fetchPage(page) {
+      try {
+        const result = await policy.execute(({ signal }) => attempt(page, signal));
+        catalogUpstreamCalls.inc({ outcome: 'success' });
+        return result;
+      } catch (error) {
+        catalogUpstreamCalls.inc({ outcome: callOutcome(error) });
+        throw error;
+      }
+    },
     retryAfterSeconds() {
       if (breaker.state !== CircuitState.Open) return 1;
       return Math.max(1, Math.ceil((openedAt + settings.breakerHalfOpenMs - Date.now()) / 1000));
     },
     close: () => agent.close(),
   };
+}
+
+/** The gauge's value for a breaker state: 0 closed, 1 half-open, 2 open (isolated counts as open). */
+function breakerGauge(state: CircuitState): number {
+  if (state === CircuitState.Closed) return BREAKER_STATE.closed;
+  if (state === CircuitState.HalfOpen) return BREAKER_STATE.halfOpen;
+  return BREAKER_STATE.open;
+}
+
+/**
+ * How a call that gave no page ended, for `marquee_catalog_upstream_calls_total`: refused by the open circuit,
+ * out of time (its last attempt timed out, or the deadline went off), or anything else (5xx or connection errors
+ * after the last attempt, malformed bodies, 4xx answers including 404).
+ */
+function callOutcome(error: unknown): CatalogOutcome {
+  if (error instanceof BrokenCircuitError) return 'breaker_open';
+  if (error instanceof TaskCancelledError || (error instanceof UpstreamError && error.kind === 'timeout')) {
+    return 'timeout';
+  }
+  return 'error';
 }
 
 function connectionFailure(error: unknown, signal: AbortSignal): UpstreamError {

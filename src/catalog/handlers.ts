@@ -1,5 +1,6 @@
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors/index.ts';
+import { catalogUpstreamCalls } from '../plugins/observability.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import { createPageCache } from './cache.ts';
 import {
@@ -101,6 +102,7 @@ export function createCatalogHandlers(deps: AppDeps): HandlerGroup<'listCatalogM
       const pageNumber = request.query.page ?? 1;
       const { page, storedAt } = await loadShared(pageNumber);
       if (storedAt !== undefined) {
+        catalogUpstreamCalls.inc({ outcome: 'stale_served' });
         reply.header('x-catalog-stale', 'true');
         reply.header('age', String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))));
       }

@@ -228,6 +228,25 @@ t.test('refresh tokens outlive neither REFRESH_TOKEN_TTL nor their user', async 
   t.equal(res.statusCode, 401);
 });
 
+t.test('ACCESS_TOKEN_TTL sets the lifetime of every access token Marquee signs', async (t) => {
+  const { app: shortApp } = await authTestApp(t, { ACCESS_TOKEN_TTL: '120' });
+  const registered = await register(shortApp, 'fleeting');
+  const pair = await login(shortApp, 'fleeting');
+  const refreshed = await inject(shortApp, {
+    method: 'POST',
+    url: '/api/auth/token/refresh/',
+    payload: { refresh: pair.refresh },
+  });
+  for (const [how, token] of [
+    ['registration', registered.access_token],
+    ['login', pair.access],
+    ['refresh', refreshed.json().access],
+  ] as const) {
+    const claims = decodePayload(token);
+    t.equal(Number(claims.exp) - Number(claims.iat), 120, how);
+  }
+});
+
 t.test('a role change shows from the next login or refresh; issued tokens keep theirs', async (t) => {
   await register(app, 'rising');
   const before = await login(app, 'rising');

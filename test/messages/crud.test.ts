@@ -323,6 +323,53 @@ t.test('update with too many or no characters is a 400 and changes nothing', asy
   t.same(await snapshot(db), before, 'content and views unchanged');
 });
 
+t.test('PUT and PATCH at the 160 boundary: code points, whatever the emoji or combining marks', async (t) => {
+  const accepted: [string, string][] = [
+    ['160 emoji', EMOJI.repeat(160)],
+    ['80 e + combining accent', E_ACUTE.repeat(80)],
+    ['32 five-code-point family emoji', FAMILY.repeat(32)],
+    ['159 ASCII + 1 emoji', `${'x'.repeat(159)}${EMOJI}`],
+  ];
+  const refused: [string, string][] = [
+    ['161 emoji', EMOJI.repeat(161)],
+    ['160 ASCII + 1 combining accent', `${'x'.repeat(160)}\u0301`],
+    ['80 e + accent, then one more e', `${E_ACUTE.repeat(80)}e`],
+    ['32 family emoji and one more code point', `${FAMILY.repeat(32)}!`],
+  ];
+  for (const method of ['PUT', 'PATCH'] as const) {
+    const { id } = await postMessage(app, alice.token, 'boundary');
+    await inject(app, { method: 'GET', url: `/api/messages/${id}` });
+    for (const [name, content] of refused) {
+      const before = await snapshot(db);
+      const res = await inject(app, {
+        method,
+        url: `/api/messages/${id}`,
+        token: alice.token,
+        payload: { content },
+      });
+      t.equal(res.statusCode, 400, `${method} ${name}`);
+      t.match(res.json(), { success: false, error: 400, details: [{ field: 'content' }] });
+      t.same(await snapshot(db), before, `${method} ${name}: content and views unchanged`);
+    }
+    for (const [name, content] of accepted) {
+      const res = await inject(app, {
+        method,
+        url: `/api/messages/${id}`,
+        token: alice.token,
+        payload: { content },
+      });
+      t.equal(res.statusCode, 200, `${method} ${name}`);
+      t.match(res.json(), { content, views: 0 });
+      const row = await db
+        .selectFrom('messages')
+        .select((eb) => ['content', eb.fn<number>('char_length', ['content']).as('length')])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      t.same(row, { content, length: 160 }, `${method} ${name}: stored as sent, 160 code points`);
+    }
+  }
+});
+
 t.test('DELETE removes the message: 204 with no body, then 404', async (t) => {
   const { id } = await postMessage(app, alice.token, 'short-lived');
   const res = await inject(app, { method: 'DELETE', url: `/api/messages/${id}`, token: alice.token });

@@ -1,0 +1,46 @@
+/**
+ * A Redis that takes commands and never answers (a stalled server, a full network buffer): the counter's
+ * increments are written and held, and no request waits for them. Once Redis answers again the count is exact.
+ */
+import t from 'tap';
+import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
+import { startHoldingProxy } from '../helpers/holding-proxy.ts';
+
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) {
+  t.plan(0, 'REDIS_URL is not set: the stalled Redis is a real Redis behind a holding proxy');
+  process.exit(0);
+}
+
+const proxy = await startHoldingProxy(t, redisUrl);
+const { app } = await buildTestApp(t, { REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+const admin = tokenFor(app, 'admin');
+
+t.test('requests are answered while Redis holds every increment, and counted once it answers', async (t) => {
+  const reset = await inject(app, { method: 'POST', url: '/request-count/reset/', token: admin });
+  t.equal(reset.statusCode, 200);
+
+  proxy.hold();
+  const kinds = [
+    { method: 'GET', url: '/health', status: 200 },
+    { method: 'GET', url: '/no/such/thing', status: 404 },
+    { method: 'DELETE', url: '/health', status: 405 },
+    { method: 'GET', url: '/request-count/', status: 401 },
+  ] as const;
+  // Never released during these: had any of them waited on Redis, it would never be answered.
+  const statuses = await Promise.all(
+    Array.from({ length: 200 }, async (_, i) => {
+      const { status, ...request } = kinds[i % kinds.length]!;
+      return (await inject(app, request)).statusCode === status;
+    }),
+  );
+  t.equal(statuses.filter((ok) => !ok).length, 0, 'all 200 requests answered as expected');
+  await proxy.holding();
+  t.pass('their increments reached the stalled Redis connection and are held there');
+
+  proxy.release();
+  const count = await inject(app, { method: 'GET', url: '/request-count/', token: admin });
+  t.equal(count.statusCode, 200);
+  t.same(count.json(), { requests: 200 + 1 }, 'every held increment counted, plus this request');
+  t.equal(count.headers['x-request-count-partial'], undefined, 'and the figure is whole');
+});
