@@ -26,4 +26,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Migrations are their own step, run once per release, never by every replica:
 #   docker run --rm <image> node scripts/db.ts up      (what `npm run db:migrate` runs)
-CMD ["node", "src/server.ts"]
+CMD ["node", "--max-semi-space-size=16", "src/server.ts"]

@@ -64,9 +64,17 @@ interface Proc {
 
 const running: Proc[] = [];
 
+/** The node flags of `npm start` (package.json), so the service is measured as it is run. */
+const START_FLAGS = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+
 async function start(name: string, script: string, env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
+  const flags = script.endsWith('server.ts') ? START_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, script], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -205,6 +213,12 @@ async function loopDelay(url: string): Promise<{ p99: number; max: number }> {
   const ms = (metric: string) =>
     Math.round(Number(new RegExp(`^${metric} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 10000) / 10;
   return { p99: ms('nodejs_eventloop_lag_p99_seconds'), max: ms('nodejs_eventloop_lag_max_seconds') };
+}
+
+/** The V8 heap in use, in MB, as the service's /metrics reports it. */
+async function heapUsed(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
 }
 
 async function load(options: autocannon.Options): Promise<autocannon.Result> {
@@ -489,6 +503,9 @@ async function main(): Promise<void> {
       'service-workers-2': rssMb(workers2.child.pid ?? 0),
       ...Object.fromEntries(variants.map(({ proc }) => [proc.name, rssMb(proc.child.pid ?? 0)])),
     };
+    // The V8 heap in use right after the load (uncollected garbage included): beside RSS, it shows how much of RSS
+    // is pages that V8 and malloc freed and kept rather than memory the service holds.
+    const heapUsedMb = await heapUsed(service.url);
     const names = [...new Set(results.map((r) => r.scenario))];
     const summary = names.map((scenario) => {
       const rs = results.filter((r) => r.scenario === scenario);
@@ -539,6 +556,7 @@ async function main(): Promise<void> {
         ? medianOf(results.filter((r) => r.scenario === LOGINS).map((r) => r.rps))
         : null,
       rssMb: rss,
+      heapUsedMb,
       eventLoopDelayMs: loop,
       nonSuccess: summary.filter((s) => s.non2xx > 0 || s.errors > 0).map((s) => s.scenario),
     };
@@ -556,7 +574,7 @@ async function main(): Promise<void> {
         `- event-loop delay during GET /actors/{id}: ${ms(loop.alone)}; with the logins: ${ms(loop.underLogins)}`,
         `- RSS after the run (≤ 200 MB): ${Object.entries(rss)
           .map(([name, mbs]) => `${name} ${mbs.map((mb) => Math.round(mb)).join('+')}`)
-          .join(', ')} MB: ${verdict(workerRss.every((mb) => mb <= 200))}`,
+          .join(', ')} MB: ${verdict(workerRss.every((mb) => mb <= 200))}; the service's live heap ${Math.round(heapUsedMb)} MB`,
         `- non-2xx or errors: ${targets.nonSuccess.length === 0 ? 'none' : targets.nonSuccess.join(', ')}`,
       ].join('\n'),
     );
