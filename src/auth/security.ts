@@ -94,8 +94,6 @@ async function verifyExternal(
       allowedIss: config.jwt.externalIssuer,
       allowedAud: config.jwt.externalAudience,
       requiredClaims: ['sub', 'exp'],
-      // Not the local tokens' cache: options given here build a new verifier, and a new cache, on every call.
-      cache: false,
     });
   } catch {
     throw unauthorized(INVALID);
