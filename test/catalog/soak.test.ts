@@ -1,7 +1,7 @@
 // 200 sequential catalogue requests against a fake upstream that fails 30 % of its requests with a 500, each
 // request's fate drawn independently. A call fails only when all of its attempts do, with probability 0.3^n for
-// n attempts: 0.8 % at the default 4 (about 1.6 failed calls in 200), 6e-6 at 10 (about 1 run in 850 would
-// see one). The fake's seed makes this run repeatable; SOAK_SEED picks another draw.
+// n attempts: 0.07 % at the default 6 (one failed call in about seven runs of 200), 6e-6 at 10 (about 1 run in
+// 850 would see one). The fake's seed makes this run repeatable; SOAK_SEED picks another draw.
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { catalogEnv, fakeUpstream, outcomes } from './helpers.ts';
