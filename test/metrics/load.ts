@@ -1,6 +1,8 @@
-/** Traffic against real server processes for the request counter's tests: mixed routes, every answer checked. */
+/** Traffic for the request counter's tests: mixed routes, every answer checked. */
+import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import { Agent, request } from 'undici';
+import { inject } from '../helpers/app.ts';
 
 export interface Kind {
   method: 'GET' | 'POST' | 'DELETE';
@@ -21,6 +23,18 @@ export function mixedKinds(member: string): Kind[] {
     { method: 'GET', path: '/docs', status: 200 },
     { method: 'GET', path: '/request-count/', status: 200, token: member },
   ];
+}
+
+/** n concurrent in-process requests of the anonymous kinds, every one answered as expected. */
+export async function injectMixed(t: Test, app: FastifyInstance, n: number): Promise<void> {
+  const kinds = mixedKinds('').filter((kind) => kind.token === undefined);
+  const statuses = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const { method, path, status } = kinds[i % kinds.length]!;
+      return (await inject(app, { method, url: path })).statusCode === status;
+    }),
+  );
+  t.equal(statuses.filter((ok) => !ok).length, 0, `all ${n} requests answered as expected`);
 }
 
 /** Sends requests and keeps count of every one, since each is counted by the servers. */

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { injectMixed } from './load.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
@@ -70,22 +71,6 @@ async function reset(t: Test, app: FastifyInstance) {
   t.equal(res.statusCode, 200);
 }
 
-/** n requests of several kinds, every one answered as expected. */
-async function traffic(t: Test, app: FastifyInstance, n: number) {
-  const kinds = [
-    { method: 'GET', url: '/health', status: 200 },
-    { method: 'GET', url: '/no/such/thing', status: 404 },
-    { method: 'DELETE', url: '/health', status: 405 },
-    { method: 'GET', url: '/request-count/', status: 401 },
-  ] as const;
-  const statuses = await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const { status, ...request } = kinds[i % kinds.length]!;
-      return (await inject(app, request)).statusCode === status;
-    }),
-  );
-  t.equal(statuses.filter((ok) => !ok).length, 0, `all ${n} requests answered as expected`);
-}
 
 /** Polls b until its count is whole again; returns how many polls it took (each one is a counted request). */
 async function untilWhole(t: Test, app: FastifyInstance): Promise<number> {
@@ -98,8 +83,8 @@ async function untilWhole(t: Test, app: FastifyInstance): Promise<number> {
 
 t.test('two apps share one exact count, each count including itself', async (t) => {
   await reset(t, a);
-  await traffic(t, a, 40);
-  await traffic(t, b, 60);
+  await injectMixed(t, a, 40);
+  await injectMixed(t, b, 60);
   t.same(await count(t, b), { requests: 101, partial: false });
   t.same(await count(t, a), { requests: 102, partial: false });
   await reset(t, b);
@@ -108,13 +93,13 @@ t.test('two apps share one exact count, each count including itself', async (t) 
 
 t.test('while Redis is unreachable requests still succeed and the count says it is partial', async (t) => {
   await reset(t, a);
-  await traffic(t, b, 10);
+  await injectMixed(t, b, 10);
   // Also waits for b's earlier increments to be acknowledged: none is in flight when the line is cut.
   const before = await count(t, b);
   t.same(before, { requests: 11, partial: false });
 
   proxy.cut();
-  await traffic(t, b, 20);
+  await injectMixed(t, b, 20);
   t.same(await count(t, b), { requests: 11 + 20 + 1, partial: true }, 'what b last saw plus what it counted');
 
   const refused = await inject(b, { method: 'POST', url: '/request-count/reset/', token: admin });
@@ -122,7 +107,7 @@ t.test('while Redis is unreachable requests still succeed and the count says it 
   t.equal(refused.headers['retry-after'], '5');
   t.match(refused.json(), { success: false, error: 503 });
 
-  await traffic(t, a, 5);
+  await injectMixed(t, a, 5);
   proxy.restore();
   const polls = await untilWhole(t, b);
   // 11 before, b's 20 + partial count + refused reset + polls, a's 5, and this request.
@@ -133,12 +118,12 @@ t.test('a reset made while a process buffers drops its older increments and keep
   await reset(t, a);
   await count(t, b);
   proxy.cut();
-  await traffic(t, b, 7);
+  await injectMixed(t, b, 7);
   // The backlog is split by time: keep its clock readings apart from the reset's.
   await sleep(5);
   await reset(t, a);
   await sleep(5);
-  await traffic(t, b, 4);
+  await injectMixed(t, b, 4);
   proxy.restore();
   const polls = await untilWhole(t, b);
   t.same(await count(t, a), { requests: 4 + polls + 1, partial: false });
