@@ -135,7 +135,12 @@ t.test('NUL characters and lone surrogates are a 400, not a 500 or a silently al
 t.test('anonymous or badly signed writes are a 401 with WWW-Authenticate, and change nothing', async (t) => {
   const { id } = await postMessage(app, alice.token, 'protected');
   const before = await snapshot(db);
-  const forged = tokenFor(app, 'admin').replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+  // The signature's first character: all six of its bits are signature bits (the last one's low bits are padding,
+  // so changing it can leave the signature as it was).
+  const forged = tokenFor(app, 'admin').replace(
+    /\.(.)([^.]*)$/,
+    (_, c: string, rest: string) => `.${c === 'A' ? 'B' : 'A'}${rest}`,
+  );
   const requests = [
     { method: 'POST', url: '/api/messages', payload: { content: 'anonymous' } },
     { method: 'PUT', url: `/api/messages/${id}`, payload: { content: 'anonymous' } },
