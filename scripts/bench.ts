@@ -207,18 +207,17 @@ interface Result {
   loopDelayMs?: { p99: number; max: number };
 }
 
-/** The event-loop delay since the previous scrape, in ms: prom-client resets its histogram on every scrape. */
-async function loopDelay(url: string): Promise<{ p99: number; max: number }> {
+/** A service's /metrics, read once: each series' value by name (NaN when absent). */
+async function scrape(url: string): Promise<(series: string) => number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const ms = (metric: string) =>
-    Math.round(Number(new RegExp(`^${metric} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 10000) / 10;
-  return { p99: ms('nodejs_eventloop_lag_p99_seconds'), max: ms('nodejs_eventloop_lag_max_seconds') };
+  return (series) => Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 }
 
-/** The V8 heap in use, in MB, as the service's /metrics reports it. */
-async function heapUsed(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+/** The event-loop delay since the previous scrape, in ms: prom-client resets its histogram on every scrape. */
+async function loopDelay(url: string): Promise<{ p99: number; max: number }> {
+  const value = await scrape(url);
+  const ms = (series: string) => Math.round(value(series) * 10000) / 10;
+  return { p99: ms('nodejs_eventloop_lag_p99_seconds'), max: ms('nodejs_eventloop_lag_max_seconds') };
 }
 
 async function load(options: autocannon.Options): Promise<autocannon.Result> {
@@ -505,7 +504,7 @@ async function main(): Promise<void> {
     };
     // The V8 heap in use right after the load (uncollected garbage included): beside RSS, it shows how much of RSS
     // is pages that V8 and malloc freed and kept rather than memory the service holds.
-    const heapUsedMb = await heapUsed(service.url);
+    const heapUsedMb = (await scrape(service.url))('nodejs_heap_size_used_bytes') / 2 ** 20;
     const names = [...new Set(results.map((r) => r.scenario))];
     const summary = names.map((scenario) => {
       const rs = results.filter((r) => r.scenario === scenario);

@@ -98,18 +98,8 @@ export function requestIdFor(request: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-// find-my-way writes path parameters as `:id`; the spec and dashboards know them as `{id}`. Worked out once per
-// route rather than on every request.
-const routeLabels = new Map<string, string>();
-function routeLabel(url: string | undefined): string {
-  if (!url) return 'unmatched';
-  let label = routeLabels.get(url);
-  if (label === undefined) {
-    label = url.replace(/:(\w+)/g, '{$1}');
-    routeLabels.set(url, label);
-  }
-  return label;
-}
+// find-my-way writes path parameters as `:id`; the spec and dashboards know them as `{id}`.
+const routeLabel = (url: string | undefined) => (url ? url.replace(/:(\w+)/g, '{$1}') : 'unmatched');
 
 export interface ObservabilityOptions {
   /** The app's own pg pool, when it has one (PGlite has none). */
@@ -117,12 +107,10 @@ export interface ObservabilityOptions {
 }
 
 async function observability(app: FastifyInstance, { pool }: ObservabilityOptions) {
-  // Callback-style hooks: no promise per request on the hot path.
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
+  app.addHook('onResponse', async (request, reply) => {
     httpRequestDuration.observe(
       {
         method: request.method,
@@ -131,7 +119,6 @@ async function observability(app: FastifyInstance, { pool }: ObservabilityOption
       },
       reply.elapsedTime / 1000,
     );
-    done();
   });
 
   if (pool) {

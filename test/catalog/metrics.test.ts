@@ -1,8 +1,10 @@
 // The catalogue's series on /metrics move with what the upstream does: calls by outcome and the breaker's state.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { sample } from '../helpers/metrics.ts';
 import { catalogEnv, fakeUpstream } from './helpers.ts';
 
 const database = await createTestDatabase(t);
@@ -14,18 +16,20 @@ interface Reading {
   breaker: number;
 }
 
-function sample(body: string, series: string): number {
-  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
-  if (line === undefined) throw new Error(`${series} is not on /metrics`);
-  return Number(line.slice(series.length + 1));
+function present(body: string, series: string): number {
+  const value = sample(body, series);
+  if (value === undefined) throw new Error(`${series} is not on /metrics`);
+  return value;
 }
 
-function parse(body: string): Reading {
+/** The app's catalogue series, read from its /metrics. */
+async function metrics(app: FastifyInstance): Promise<Reading> {
+  const { body } = await inject(app, { method: 'GET', url: '/metrics' });
   const calls = {} as Record<Outcome, number>;
   for (const outcome of OUTCOMES) {
-    calls[outcome] = sample(body, `marquee_catalog_upstream_calls_total{outcome="${outcome}"}`);
+    calls[outcome] = present(body, `marquee_catalog_upstream_calls_total{outcome="${outcome}"}`);
   }
-  return { calls, breaker: sample(body, 'marquee_catalog_breaker_state') };
+  return { calls, breaker: present(body, 'marquee_catalog_breaker_state') };
 }
 
 /** What changed since `before`, only the outcomes that moved. */
@@ -50,12 +54,11 @@ t.test('calls by outcome and the breaker state follow the upstream through an ou
     database,
   );
   const token = tokenFor(app, 'member');
-  const metrics = async () => parse((await inject(app, { method: 'GET', url: '/metrics' })).body);
   const get = (page: number) => inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
 
-  let before = await metrics();
+  let before = await metrics(app);
   t.equal((await get(1)).statusCode, 200);
-  let now = await metrics();
+  let now = await metrics(app);
   t.same(moved(before, now), { success: 1 }, 'a fresh page is one successful call');
   t.equal(now.breaker, 0, 'closed');
 
@@ -63,19 +66,19 @@ t.test('calls by outcome and the breaker state follow the upstream through an ou
   before = now;
   const stale = await get(1);
   t.equal(stale.headers['x-catalog-stale'], 'true');
-  now = await metrics();
+  now = await metrics(app);
   t.same(moved(before, now), { retry: 2, error: 1, stale_served: 1 }, 'three failed attempts, then the copy');
   t.equal(now.breaker, 0, 'one failed call: still closed');
 
   before = now;
   await get(1);
-  now = await metrics();
+  now = await metrics(app);
   t.same(moved(before, now), { retry: 2, error: 1, stale_served: 1 });
   t.equal(now.breaker, 2, 'two failed calls in a row: open');
 
   before = now;
   t.equal((await get(2)).statusCode, 503);
-  now = await metrics();
+  now = await metrics(app);
   t.same(moved(before, now), { breaker_open: 1 }, 'refused by the open circuit, upstream not called');
 
   fake.configure({ failRate: 0, latencyMs: 300 });
@@ -83,9 +86,9 @@ t.test('calls by outcome and the breaker state follow the upstream through an ou
   before = now;
   const probe = get(2);
   await sleep(100);
-  t.equal((await metrics()).breaker, 1, 'half-open while the probe is in flight');
+  t.equal((await metrics(app)).breaker, 1, 'half-open while the probe is in flight');
   t.equal((await probe).statusCode, 200);
-  now = await metrics();
+  now = await metrics(app);
   t.same(moved(before, now), { success: 1 });
   t.equal(now.breaker, 0, 'closed again after a good probe');
 });
@@ -103,10 +106,9 @@ t.test('an upstream that never answers shows as retries and a timed-out call', a
     database,
   );
   const token = tokenFor(app, 'member');
-  const metrics = async () => parse((await inject(app, { method: 'GET', url: '/metrics' })).body);
-  const before = await metrics();
+  const before = await metrics(app);
   const res = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(res.statusCode, 503);
-  t.same(moved(before, await metrics()), { retry: 1, timeout: 1 });
+  t.same(moved(before, await metrics(app)), { retry: 1, timeout: 1 });
   t.equal(fake.hits, 2);
 });

@@ -34,7 +34,7 @@ t.test('defaults need nothing set but JWT_SECRET outside development', async (t)
   t.ok(Object.isFrozen(config), 'the config cannot be changed after start-up');
 });
 
-t.test('every variable is read', async (t) => {
+t.test('the core variables are read into the config', async (t) => {
   const { config } = loadConfig({
     ...base,
     HOST: '0.0.0.0',

@@ -344,25 +344,17 @@ t.test('PUT and PATCH at the 160 boundary: code points, whatever the emoji or co
   for (const method of ['PUT', 'PATCH'] as const) {
     const { id } = await postMessage(app, alice.token, 'boundary');
     await inject(app, { method: 'GET', url: `/api/messages/${id}` });
+    const edit = (content: string) =>
+      inject(app, { method, url: `/api/messages/${id}`, token: alice.token, payload: { content } });
     for (const [name, content] of refused) {
       const before = await snapshot(db);
-      const res = await inject(app, {
-        method,
-        url: `/api/messages/${id}`,
-        token: alice.token,
-        payload: { content },
-      });
+      const res = await edit(content);
       t.equal(res.statusCode, 400, `${method} ${name}`);
       t.match(res.json(), { success: false, error: 400, details: [{ field: 'content' }] });
       t.same(await snapshot(db), before, `${method} ${name}: content and views unchanged`);
     }
     for (const [name, content] of accepted) {
-      const res = await inject(app, {
-        method,
-        url: `/api/messages/${id}`,
-        token: alice.token,
-        payload: { content },
-      });
+      const res = await edit(content);
       t.equal(res.statusCode, 200, `${method} ${name}`);
       t.match(res.json(), { content, views: 0 });
       const row = await db

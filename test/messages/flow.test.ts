@@ -3,7 +3,6 @@ import { buildTestApp, inject } from '../helpers/app.ts';
 
 const { app, db } = await buildTestApp(t);
 
-// The identity endpoints have landed: this flow must run; a 501 from them is a failure, not a skip.
 t.test('the seed client: register → token → refresh → create → read', async (t) => {
   const credentials = { username: 'YourUserName', password: 'YourPassword' };
 

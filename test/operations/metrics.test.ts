@@ -1,14 +1,9 @@
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { sample } from '../helpers/metrics.ts';
 
 const database = await createTestDatabase(t);
-
-/** The value of one sample line, e.g. `name{labels} 3`; undefined when the series is absent. */
-function sample(body: string, series: string): number | undefined {
-  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 t.test('/metrics is Prometheus text with request durations by route template and status', async (t) => {
   const { app } = await buildTestApp(t, {}, database);
