@@ -51,9 +51,13 @@ const plainQuery = pg.Client.prototype.query;
 /**
  * PostgreSQL would parse, analyse and plan every query again; named by a hash of its SQL, a query is parsed once
  * per connection and then only bound and executed (pg sends the same text unnamed otherwise). Only the promise
- * form Kysely uses is named; PGlite is untouched. A statement whose result columns changed under it (a migration
- * added a column to a `select *` table while the service ran) fails with 0A000 on every connection that prepared
- * it, for good: so it is renamed, and its next run prepares it afresh.
+ * form Kysely uses is named; PGlite is untouched.
+ *
+ * A statement whose result columns changed under it (a migration added a column to a `selectAll` table while the
+ * service ran: a rolling deploy) fails with 0A000 on every connection that prepared it, for good. So it is renamed
+ * for every connection, and outside a transaction it is run again at once under the new name: PostgreSQL refused it
+ * before executing anything, so the caller never sees the error. Inside a transaction the error aborts the
+ * transaction, and the caller gets it; the transaction's next attempt prepares the statement afresh.
  *
  * Poolers: PgBouncer in session mode is fine; in transaction mode it needs PgBouncer >= 1.21 with
  * max_prepared_statements set, otherwise turn this off (DB_PREPARED_STATEMENTS=false).
@@ -63,15 +67,28 @@ PreparingClient.prototype.query = function query(this: pg.Client, ...args: unkno
   const [text, values, callback] = args;
   const name = typeof text === 'string' && callback === undefined ? statementName(text) : undefined;
   if (name === undefined) return (plainQuery as (...a: unknown[]) => unknown).apply(this, args);
-  const named = plainQuery as (this: pg.Client, config: pg.QueryConfig) => Promise<pg.QueryResult>;
-  const result = named.call(this, { name, text: text as string, values: values as unknown[] });
-  result.catch((error: { code?: string }) => {
-    if (error?.code === PLAN_CHANGED && statementNames.get(text as string) === name) {
-      statementNames.set(text as string, `${name.split('~', 1)[0]}~${Date.now().toString(36)}`);
-    }
-  });
-  return result;
+  return runNamed(this, name, text as string, values as unknown[]);
 } as typeof plainQuery;
+
+const namedQuery = plainQuery as (this: pg.Client, config: pg.QueryConfig) => Promise<pg.QueryResult>;
+/** Names are never reused: pg forgets a failed statement's name, but the server keeps the statement. */
+let renames = 0;
+
+async function runNamed(client: pg.Client, name: string, text: string, values: unknown[]) {
+  try {
+    return await namedQuery.call(client, { name, text, values });
+  } catch (error) {
+    if ((error as { code?: string }).code !== PLAN_CHANGED) throw error;
+    // Another connection may have renamed it already.
+    if (statementNames.get(text) === name) {
+      renames += 1;
+      statementNames.set(text, `${name.split('~', 1)[0]}~${renames}`);
+    }
+    // 'I': no transaction was open, so nothing is aborted and nothing ran.
+    if (client.getTransactionStatus() !== 'I') throw error;
+    return namedQuery.call(client, { name: statementNames.get(text)!, text, values });
+  }
+}
 
 export function createPool(
   connectionString: string,
