@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['generated/**', 'node_modules/**', 'bench/results/**', 'test-output/**', 'data/**', 'coverage/**'] },
+  { ignores: ['generated/**', 'sdk/dist/**', 'node_modules/**', 'bench/results/**', 'test-output/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import type { Database } from '../../src/db/index.ts';
-import { client, inject, tokenFor } from '../helpers/app.ts';
+import { inject, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 
 /** Everything the casting tables hold, in a stable order: equal snapshots mean nothing was written. */
 export async function castingSnapshot(db: Database) {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { components } from '../../generated/api.d.ts';
-import { buildTestApp, client, inject, tokenFor } from '../helpers/app.ts';
+import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { castingFixtures } from './helpers.ts';
 
 const { app } = await buildTestApp(t);

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { buildTestApp, client, inject, tokenFor } from '../helpers/app.ts';
+import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { actorsOfMovie, castingFixtures, refusals } from './helpers.ts';
 
 const { app, db } = await buildTestApp(t);

@@ -1,6 +1,6 @@
 // generated/ must be what `npm run generate` makes of openapi.yaml; the test command notices when it is not.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +19,9 @@ t.test('editing openapi.yaml without regenerating fails the generation check', a
   // A copy of the project's generation inputs, so the real openapi.yaml and generated/ are never touched.
   const copy = mkdtempSync(join(tmpdir(), 'marquee-generate-'));
   t.teardown(() => rmSync(copy, { recursive: true, force: true }));
-  mkdirSync(join(copy, 'scripts'));
-  cpSync(join(ROOT, 'scripts', 'generate.ts'), join(copy, 'scripts', 'generate.ts'));
-  cpSync(join(ROOT, 'generated'), join(copy, 'generated'), { recursive: true });
+  for (const dir of ['scripts', 'src', 'generated', join('sdk', 'src')]) {
+    cpSync(join(ROOT, dir), join(copy, dir), { recursive: true });
+  }
   cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
   const spec = readFileSync(join(ROOT, 'openapi.yaml'), 'utf8');
@@ -37,6 +37,7 @@ t.test('editing openapi.yaml without regenerating fails the generation check', a
   t.equal(check.status, 1, `exit code 1 (stderr: ${check.stderr.slice(0, 500)})`);
   t.match(check.stderr, /stale generated files \(run npm run generate\): .*generated\/api\.d\.ts/);
   t.match(check.stderr, /generated\/postman\.json/);
+  t.match(check.stderr, /sdk\/src\/api\.ts/, 'the SDK is generated from the same spec');
   t.equal(
     readFileSync(join(copy, 'generated', 'api.d.ts'), 'utf8'),
     readFileSync(join(ROOT, 'generated', 'api.d.ts'), 'utf8'),
@@ -44,7 +45,7 @@ t.test('editing openapi.yaml without regenerating fails the generation check', a
   );
 });
 
-t.test('the Postman collection runs against any deployment: {{baseUrl}} and bearer {{token}}', async (t) => {
+t.test('the Postman collection runs against any deployment: {{baseUrl}} and bearer {{accessToken}}', async (t) => {
   interface Item {
     item?: Item[];
     request?: { url?: { host?: string[] } };
@@ -53,8 +54,8 @@ t.test('the Postman collection runs against any deployment: {{baseUrl}} and bear
     variable: { key: string }[];
     auth: { type: string; bearer: { key: string; value: string }[] };
   };
-  t.same(collection.variable.map((v) => v.key).sort(), ['baseUrl', 'token']);
-  t.match(collection.auth, { type: 'bearer', bearer: [{ key: 'token', value: '{{token}}' }] });
+  t.same(collection.variable.map((v) => v.key).sort(), ['adminPassword', 'adminUsername', 'baseUrl']);
+  t.match(collection.auth, { type: 'bearer', bearer: [{ key: 'token', value: '{{accessToken}}' }] });
   const hosts: string[] = [];
   const walk = (node: Item) => {
     if (node.request?.url) hosts.push((node.request.url.host ?? []).join('.'));

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
-import { createMarqueeClient } from '../../generated/client.ts';
 import { buildApp } from '../../src/app.ts';
 import { signAccessToken } from '../../src/auth/tokens.ts';
 import { type Config, type Env, loadConfig } from '../../src/config/index.ts';
@@ -60,32 +59,6 @@ export async function inject(
     body: response.body,
   });
   return response as Response;
-}
-
-/** The generated typed client, its fetch forwarded to app.inject and checked against the spec. */
-export function client(app: FastifyInstance, token?: string) {
-  return createMarqueeClient({
-    baseUrl: 'http://marquee.test',
-    fetch: async (request: Request) => {
-      const url = new URL(request.url);
-      const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
-      const headers = Object.fromEntries(request.headers.entries());
-      const response = await inject(app, {
-        method: request.method as InjectOptions['method'],
-        url: `${url.pathname}${url.search}`,
-        headers,
-        ...(body ? { payload: body } : {}),
-        ...(token ? { token } : {}),
-      });
-      const status = response.statusCode;
-      return new Response(status === 204 || status === 304 ? null : response.rawPayload, {
-        status,
-        headers: Object.entries(response.headers).flatMap(([k, v]) =>
-          v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => [k, String(x)] as [string, string]),
-        ),
-      });
-    },
-  });
 }
 
 /** An access token for a role, signed as the app signs them; `id` need not exist unless the test needs a user. */

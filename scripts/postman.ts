@@ -1,0 +1,103 @@
+/**
+ * `npm run postman`: starts a fresh service (PGlite in a temporary folder, or DATABASE_URL when set) with an
+ * admin and the fake movie catalogue, runs generated/postman.json against it with newman, and prints
+ *   postman: N requests, N assertions, N failed
+ * Exits 1 when an assertion fails, a request errs or a request asserts nothing.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import newman, { type NewmanRunSummary } from 'newman';
+import { FAKE_DEFAULTS, startFakeUpstream } from './fake-upstream.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function startService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before it was up`);
+    const up = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false, // not listening yet
+    );
+    if (up) return { child, url };
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error('the service was not up within a minute');
+}
+
+const upstream = await startFakeUpstream();
+const dataDir = mkdtempSync(join(tmpdir(), 'marquee-postman-'));
+const admin = { username: `postman-admin-${randomBytes(4).toString('hex')}`, password: randomBytes(18).toString('base64url') };
+const env: Record<string, string> = {
+  JWT_SECRET: randomBytes(32).toString('hex'),
+  DATA_DIR: dataDir,
+  ADMIN_USERNAME: admin.username,
+  ADMIN_PASSWORD: admin.password,
+  MOVIE_API_URL: upstream.url,
+  MOVIE_API_USERNAME: FAKE_DEFAULTS.username,
+  MOVIE_API_PASSWORD: FAKE_DEFAULTS.password,
+};
+for (const key of ['DATABASE_URL', 'REDIS_URL'] as const) {
+  const value = process.env[key];
+  if (value) env[key] = value;
+}
+// A shared Redis keeps counters and rate limits apart from every other user of it.
+if (env.REDIS_URL) env.REDIS_KEY_PREFIX = `postman:${randomBytes(6).toString('hex')}:`;
+
+let service: { child: ChildProcess; url: string } | undefined;
+let summary: NewmanRunSummary | undefined;
+try {
+  service = await startService(env);
+  const collection = JSON.parse(readFileSync(join(root, 'generated', 'postman.json'), 'utf8')) as {
+    variable: { key: string; value: string }[];
+  };
+  const values: Record<string, string> = {
+    baseUrl: service.url,
+    adminUsername: admin.username,
+    adminPassword: admin.password,
+  };
+  for (const variable of collection.variable) variable.value = values[variable.key] ?? variable.value;
+  summary = await new Promise<NewmanRunSummary>((resolve, reject) =>
+    newman.run({ collection: collection as never, reporters: ['cli'], timeoutRequest: 30_000 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
+} finally {
+  if (service) {
+    service.child.kill('SIGTERM');
+    await once(service.child, 'exit');
+  }
+  await upstream.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const { stats } = summary.run;
+const silent = summary.run.executions.filter((e) => (e.assertions ?? []).length === 0).map((e) => e.item.name);
+const failed = (stats.assertions.failed ?? 0) + (stats.requests.failed ?? 0) + silent.length;
+for (const name of silent) console.error(`no assertion ran for: ${name}`);
+console.log(`postman: ${stats.requests.total} requests, ${stats.assertions.total} assertions, ${failed} failed`);
+process.exit(failed === 0 && (stats.requests.total ?? 0) > 0 ? 0 : 1);

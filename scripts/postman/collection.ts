@@ -1,0 +1,231 @@
+/**
+ * The Postman collection: a setup folder that logs the admin in and makes one fresh user per role, every
+ * operation in an order where what one creates the next uses, the documented refusals, then deletes of
+ * everything the run created. Every request asserts its documented status and body schema.
+ */
+import { createHash } from 'node:crypto';
+import { ROLE_PERMISSIONS, ROLES } from '../../src/auth/permissions.ts';
+import { convert, type PostmanItem, stableIds } from './convert.ts';
+import {
+  bodyFrom,
+  createdIdField,
+  isCreate,
+  orderOperations,
+  pathValue,
+  RESOURCES,
+  referencesIds,
+  resourceOf,
+} from './flow.ts';
+import { event, type Expectation, expectations, startRun, store, useRole } from './scripts.ts';
+import { type JsonObject, loadSpec, type Operation, type Spec } from './spec.ts';
+
+interface Variant {
+  name?: string;
+  /** null: sent without a token; a role: with the token of the setup folder's user of that role. */
+  role: string | null;
+  body?: string;
+  method?: string;
+  pathValues?: Record<string, string>;
+  missingIds?: boolean;
+  expect: Expectation;
+  prerequest?: string[];
+  tests?: string[];
+  keepExamples?: boolean;
+}
+
+/** The least-privileged role holding every permission the operation lists. */
+function roleFor(op: Operation): string | null {
+  if (op.scopes === null) return null;
+  const scopes = op.scopes;
+  return ROLES.find((role) => scopes.every((s) => (ROLE_PERMISSIONS[role] as readonly string[]).includes(s))) ?? 'admin';
+}
+
+function build(template: PostmanItem, op: Operation, variant: Variant): PostmanItem {
+  const item = structuredClone(template);
+  const request = item.request as NonNullable<PostmanItem['request']>;
+  item.name = variant.name ?? op.summary;
+  request.name = item.name;
+  if (!variant.keepExamples) item.response = [];
+  request.method = variant.method ?? op.method;
+  request.url.variable = op.pathParams.map((p) => ({
+    key: p.name,
+    value: variant.pathValues?.[p.name] ?? pathValue(op, p.name, variant.missingIds),
+  }));
+  // The converter may pick a form-encoded body; the collection always sends the JSON one.
+  const headers = ((request.header ?? []) as { key: string; value: string }[]).filter(
+    (h) => h.key.toLowerCase() !== 'content-type',
+  );
+  if (variant.body === undefined) delete request.body;
+  else {
+    request.body = { mode: 'raw', raw: variant.body, options: { raw: { language: 'json' } } };
+    headers.unshift({ key: 'Content-Type', value: 'application/json' });
+  }
+  request.header = headers;
+  request.auth = variant.role === null ? { type: 'noauth' } : null;
+  const prerequest = [...(variant.prerequest ?? []), ...(variant.role === null ? [] : useRole(variant.role))];
+  item.event = [
+    ...(prerequest.length > 0 ? [event('prerequest', prerequest)] : []),
+    event('test', [...expectations(variant.expect), ...(variant.tests ?? [])]),
+  ];
+  if (variant.expect.status >= 300 && variant.expect.status < 400) {
+    item.protocolProfileBehavior = { followRedirects: false };
+  }
+  return item;
+}
+
+function successOf(op: Operation): Expectation {
+  return { status: op.success.status, mediaType: op.success.mediaType, schema: op.success.schema };
+}
+
+function errorOf(op: Operation, status: number, errorSchema: JsonObject): Expectation {
+  return { status, mediaType: 'application/json', schema: op.errors.get(status) ?? errorSchema };
+}
+
+function firstBody(op: Operation): string | undefined {
+  return op.bodyExamples[0] ? bodyFrom(op.bodyExamples[0]) : undefined;
+}
+
+function setupFolder(spec: Spec, template: (op: Operation) => PostmanItem): PostmanItem {
+  const find = (id: string) => spec.operations.find((op) => op.operationId === id) as Operation;
+  const login = find('obtainTokenPair');
+  const register = find('registerUser');
+  const setRole = find('updateUserRole');
+  const credentials = (username: string, password: string) => JSON.stringify({ username, password }, null, 2);
+  const items = [
+    build(template(login), login, {
+      name: 'Log in as the admin',
+      role: null,
+      body: credentials('{{adminUsername}}', '{{adminPassword}}'),
+      expect: successOf(login),
+      prerequest: startRun(),
+      tests: store('token_admin', 'access'),
+    }),
+  ];
+  for (const role of ROLES.filter((r) => r !== 'admin')) {
+    const username = `pm-${role}-{{runId}}`;
+    items.push(
+      build(template(register), register, {
+        name: `Register a ${role}`,
+        role: null,
+        body: credentials(username, '{{runPassword}}'),
+        expect: successOf(register),
+        tests: store(`${role}Id`, 'id'),
+      }),
+    );
+    if (role !== 'member') {
+      items.push(
+        build(template(setRole), setRole, {
+          name: `Make them ${role}`,
+          role: 'admin',
+          body: JSON.stringify({ role }, null, 2),
+          pathValues: { id: `{{${role}Id}}` },
+          expect: successOf(setRole),
+        }),
+      );
+    }
+    items.push(
+      build(template(login), login, {
+        name: `Log in as the ${role}`,
+        role: null,
+        body: credentials(username, '{{runPassword}}'),
+        expect: successOf(login),
+        tests: store(`token_${role}`, 'access'),
+      }),
+    );
+  }
+  return { name: 'setup: the admin and one new user per role', item: items };
+}
+
+function happy(op: Operation, template: PostmanItem): PostmanItem {
+  const tests: string[] = [];
+  const variable = resourceOf(op).idVariable;
+  const idField = createdIdField(op);
+  if (isCreate(op) && variable && idField) tests.push(...store(variable, idField));
+  if ('refresh' in ((op.success.schema?.properties ?? {}) as JsonObject)) tests.push(...store('refresh', 'refresh'));
+  return build(template, op, {
+    role: roleFor(op),
+    body: firstBody(op),
+    expect: successOf(op),
+    tests,
+    keepExamples: true,
+  });
+}
+
+/** The refusals the spec documents, each provoked without touching anything: 401, 403, 404, 405, 409, 422. */
+function refusals(spec: Spec, template: (op: Operation) => PostmanItem): PostmanItem[] {
+  const errorSchema = spec.operations.flatMap((op) => [...op.errors.values()]).find(Boolean) as JsonObject;
+  const items: PostmanItem[] = [];
+  const seen = new Set<string>();
+  for (const op of spec.operations) {
+    const resource = resourceOf(op).name;
+    const add = (status: number, why: string, variant: Omit<Variant, 'expect'>) =>
+      items.push(build(template(op), op, { ...variant, name: `${status} ${why}: ${op.summary}`, expect: errorOf(op, status, errorSchema) }));
+    if (!seen.has(resource)) {
+      seen.add(resource);
+      const methods = spec.paths.get(op.path) ?? [];
+      const method = ['DELETE', 'PUT', 'PATCH', 'POST'].find((m) => !methods.includes(m)) as string;
+      items.push(
+        build(template(op), op, {
+          name: `405 ${method} where the path has no such method: ${op.path}`,
+          role: null,
+          method,
+          expect: { ...errorOf(op, 405, errorSchema), headers: ['Allow'] },
+        }),
+      );
+    }
+    if (op.scopes !== null && op.errors.has(401) && !seen.has(`401 ${resource}`)) {
+      seen.add(`401 ${resource}`);
+      add(401, 'without a token', { role: null, body: firstBody(op) });
+    }
+    if (op.scopes?.length && op.errors.has(403)) add(403, 'as a member', { role: 'member', body: firstBody(op) });
+    if (op.method === 'GET' && op.pathParams.length > 0 && op.errors.has(404)) {
+      add(404, 'for an id that does not exist', { role: roleFor(op), missingIds: true });
+    }
+    const example = op.bodyExamples[0];
+    if (isCreate(op) && op.errors.has(409) && example && ('username' in example || 'email' in example)) {
+      add(409, 'again with the same name', { role: roleFor(op), body: bodyFrom(example) });
+    }
+    const referencing = op.bodyExamples.find(referencesIds);
+    if (op.errors.has(422) && referencing) {
+      add(422, 'naming an id that does not exist', { role: roleFor(op), body: bodyFrom(referencing, true) });
+    }
+  }
+  return items;
+}
+
+export async function postmanCollection(specPath: string): Promise<string> {
+  const spec = loadSpec(specPath);
+  const { collection, requests } = await convert(spec.raw);
+  const template = (op: Operation) => {
+    const item = requests.get(`${op.method} ${op.path}`);
+    if (!item) throw new Error(`the converter made no request for ${op.method} ${op.path}`);
+    return item;
+  };
+  const { use, deletes } = orderOperations(spec.operations);
+  const folders: PostmanItem[] = [setupFolder(spec, template)];
+  for (const resource of RESOURCES) {
+    const ops = use.filter((op) => resourceOf(op) === resource);
+    if (ops.length > 0) folders.push({ name: resource.name, item: ops.map((op) => happy(op, template(op))) });
+  }
+  folders.push({ name: 'refusals', item: refusals(spec, template) });
+  folders.push({ name: 'cleanup: delete what the run created', item: deletes.map((op) => happy(op, template(op))) });
+
+  const info = collection.info as Record<string, unknown>;
+  info._postman_id = createHash('sha256')
+    .update('marquee')
+    .digest('hex')
+    .slice(0, 32)
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+  const result: PostmanItem = {
+    info,
+    item: folders,
+    auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{accessToken}}', type: 'string' }] },
+    variable: [
+      { key: 'baseUrl', value: 'http://localhost:3000', type: 'string' },
+      { key: 'adminUsername', value: '', type: 'string' },
+      { key: 'adminPassword', value: '', type: 'string' },
+    ],
+  };
+  stableIds(result, 'marquee');
+  return `${JSON.stringify(result, null, 2)}\n`;
+}

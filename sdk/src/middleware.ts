@@ -1,0 +1,140 @@
+import type { Middleware } from 'openapi-fetch';
+
+export type Fetch = (request: Request) => Promise<Response>;
+
+export interface TokenPair {
+  access: string;
+  refresh: string;
+}
+
+export interface AuthOptions {
+  /** Sent as `Authorization: Bearer <accessToken>` on every request. */
+  accessToken?: string;
+  /** With it, a 401 is answered by one refresh through /api/auth/token/refresh/ and one retry. */
+  refreshToken?: string;
+  /** Called with every new pair (refresh tokens rotate: store the new one). */
+  onTokens?: (tokens: TokenPair) => void;
+}
+
+export interface RetryOptions {
+  /** Attempts in all for an idempotent request answered 503 or 429 (default 3; 1 turns retries off). */
+  attempts?: number;
+  /** The longest wait between attempts; a `Retry-After` beyond it ends the retries (default 10 s). */
+  maxDelayMs?: number;
+}
+
+export const REFRESH_PATH = '/api/auth/token/refresh/';
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const RETRIABLE = new Set([429, 503]);
+
+/** The tokens one client holds; a refresh in flight is shared, as a refresh token may be spent only once. */
+export class Session {
+  access: string | undefined;
+  refresh: string | undefined;
+  private inflight: Promise<boolean> | undefined;
+  private readonly baseUrl: string;
+  private readonly fetch: Fetch;
+  private readonly onTokens: ((tokens: TokenPair) => void) | undefined;
+
+  constructor(baseUrl: string, fetch: Fetch, auth: AuthOptions = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.fetch = fetch;
+    this.access = auth.accessToken;
+    this.refresh = auth.refreshToken;
+    this.onTokens = auth.onTokens;
+  }
+
+  store(tokens: TokenPair): void {
+    this.access = tokens.access;
+    this.refresh = tokens.refresh;
+    this.onTokens?.(tokens);
+  }
+
+  renew(): Promise<boolean> {
+    this.inflight ??= this.exchange().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async exchange(): Promise<boolean> {
+    if (!this.refresh) return false;
+    const response = await this.fetch(
+      new Request(`${this.baseUrl}${REFRESH_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh: this.refresh }),
+      }),
+    );
+    if (!response.ok) {
+      await response.body?.cancel();
+      this.refresh = undefined;
+      return false;
+    }
+    this.store((await response.json()) as TokenPair);
+    return true;
+  }
+}
+
+function withToken(request: Request, token: string | undefined): Request {
+  if (!token) return request;
+  const headers = new Headers(request.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  return new Request(request, { headers });
+}
+
+/** Milliseconds to wait before the next attempt, or undefined when the server asks for longer than allowed. */
+function delayBefore(response: Response, attempt: number, maxDelayMs: number): number | undefined {
+  const header = response.headers.get('retry-after');
+  let ms = 100 * 2 ** (attempt - 1);
+  if (header !== null) {
+    const seconds = Number(header);
+    ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+    if (Number.isNaN(ms)) ms = 0;
+  }
+  return ms > maxDelayMs ? undefined : Math.max(0, ms);
+}
+
+/**
+ * Adds the bearer token; on a 401 refreshes once and retries; retries idempotent requests answered 503 or 429
+ * after the `Retry-After` delay, a bounded number of times. Retried requests go straight to `fetch`.
+ */
+export function sessionMiddleware(session: Session, fetch: Fetch, retry: RetryOptions = {}): Middleware {
+  const attempts = retry.attempts ?? 3;
+  const maxDelayMs = retry.maxDelayMs ?? 10_000;
+  const sent = new Map<string, { request: Request; token: string | undefined }>();
+  return {
+    onRequest({ request, id }) {
+      const authorised = withToken(request, session.access);
+      sent.set(id, { request: authorised.clone(), token: session.access });
+      return authorised;
+    },
+    async onResponse({ response, id }) {
+      const original = sent.get(id);
+      sent.delete(id);
+      if (!original) return response;
+      const isRefresh = new URL(original.request.url).pathname === REFRESH_PATH;
+      let current = response;
+      let refreshed = false;
+      for (let attempt = 1; ; ) {
+        if (current.status === 401 && !refreshed && !isRefresh && (session.refresh || session.access !== original.token)) {
+          refreshed = true;
+          // Another request may have refreshed meanwhile: then its token is simply tried.
+          if (session.access === original.token && !(await session.renew())) return current;
+        } else if (RETRIABLE.has(current.status) && IDEMPOTENT.has(original.request.method) && attempt < attempts) {
+          const wait = delayBefore(current, attempt, maxDelayMs);
+          if (wait === undefined) return current;
+          attempt += 1;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        } else {
+          return current;
+        }
+        await current.body?.cancel();
+        current = await fetch(withToken(original.request.clone(), session.access));
+      }
+    },
+    onError({ id }) {
+      sent.delete(id);
+    },
+  };
+}
