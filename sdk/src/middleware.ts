@@ -24,6 +24,7 @@ export interface RetryOptions {
 }
 
 export const REFRESH_PATH = '/api/auth/token/refresh/';
+const AUTH_PREFIX = '/api/auth/';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const RETRIABLE = new Set([429, 503]);
 
@@ -113,11 +114,12 @@ export function sessionMiddleware(session: Session, fetch: Fetch, retry: RetryOp
       const original = sent.get(id);
       sent.delete(id);
       if (!original) return response;
-      const isRefresh = new URL(original.request.url).pathname === REFRESH_PATH;
+      // A 401 from the login, registration and token endpoints is about the credentials sent, not the token.
+      const isTokenEndpoint = new URL(original.request.url).pathname.includes(AUTH_PREFIX);
       let current = response;
       let refreshed = false;
       for (let attempt = 1; ; ) {
-        if (current.status === 401 && !refreshed && !isRefresh && (session.refresh || session.access !== original.token)) {
+        if (current.status === 401 && !refreshed && !isTokenEndpoint && (session.refresh || session.access !== original.token)) {
           refreshed = true;
           // Another request may have refreshed meanwhile: then its token is simply tried.
           if (session.access === original.token && !(await session.renew())) return current;

@@ -77,6 +77,11 @@ t.test('refreshes at most once per request, and not at all without a refresh tok
   t.equal(failing.sent.length, 2, 'request and the refused refresh, no retry');
   t.equal(stale.tokens.refresh, undefined, 'the refused refresh token is dropped');
 
+  const login = scripted({ '/api/auth/token/': () => refused(401), '/api/auth/token/refresh/': () => refused(500) });
+  const relogin = createClient({ baseUrl, fetch: login.fetch, auth: { accessToken: 'a1', refreshToken: 'r1' } });
+  await t.rejects(relogin.login('maya', 'wrong-password'), { name: 'MarqueeError', status: 401 });
+  t.same(login.sent.map((s) => s.path), ['/api/auth/token/'], 'wrong credentials spend no refresh token');
+
   const none = scripted({ '/api/v1/user': () => refused(401) });
   const bare = createClient({ baseUrl, fetch: none.fetch, auth: { accessToken: 'a1' } });
   t.equal((await bare.GET('/api/v1/user')).response.status, 401);
