@@ -1,5 +1,6 @@
 /**
- * `npm run postman`: starts a fresh service (PGlite in a temporary folder, or DATABASE_URL when set) with an
+ * `npm run postman`: starts a fresh service (PGlite in a temporary folder, or a new database on the server of
+ * DATABASE_URL when set, dropped afterwards) with an
  * admin and the fake movie catalogue, runs generated/postman.json against it with newman, and prints
  *   postman: N requests, N assertions, N failed
  * Exits 1 when an assertion fails, a request errs or a request asserts nothing.
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import newman, { type NewmanRunSummary } from 'newman';
+import pg from 'pg';
 import { FAKE_DEFAULTS, startFakeUpstream } from './fake-upstream.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,7 +51,30 @@ async function startService(env: Record<string, string>): Promise<{ child: Child
   throw new Error('the service was not up within a minute');
 }
 
+/** A new, empty database beside DATABASE_URL's, so the run sees no one else's data and leaves none behind. */
+async function freshDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `postman_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return {
+    url: own.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`).finally(() => client.end());
+    },
+  };
+}
+
 const upstream = await startFakeUpstream();
+const database = process.env.DATABASE_URL ? await freshDatabase(process.env.DATABASE_URL) : undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'marquee-postman-'));
 const admin = { username: `postman-admin-${randomBytes(4).toString('hex')}`, password: randomBytes(18).toString('base64url') };
 const env: Record<string, string> = {
@@ -61,10 +86,8 @@ const env: Record<string, string> = {
   MOVIE_API_USERNAME: FAKE_DEFAULTS.username,
   MOVIE_API_PASSWORD: FAKE_DEFAULTS.password,
 };
-for (const key of ['DATABASE_URL', 'REDIS_URL'] as const) {
-  const value = process.env[key];
-  if (value) env[key] = value;
-}
+if (database) env.DATABASE_URL = database.url;
+if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
 // A shared Redis keeps counters and rate limits apart from every other user of it.
 if (env.REDIS_URL) env.REDIS_KEY_PREFIX = `postman:${randomBytes(6).toString('hex')}:`;
 
@@ -92,6 +115,7 @@ try {
     await once(service.child, 'exit');
   }
   await upstream.close();
+  await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }
 
