@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -6,6 +6,8 @@ import type { PGlite } from '@electric-sql/pglite';
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
+/** PostgreSQL's own limit for a start-up packet. */
+const MAX_STARTUP_LENGTH = 10_000;
 /**
  * A client that keeps the database to itself (a transaction left open) and says nothing for this long is rolled
  * back and disconnected: while it holds the turn, the server's own requests wait.
@@ -22,17 +24,29 @@ function queryMessage(sql: string): Uint8Array {
   return message;
 }
 
-/** AuthenticationOk, the parameters `pg` reads, ReadyForQuery(idle): the backend's own session is never reset. */
-function startupReply(): Buffer {
+/** Reported to each client at start-up, as PostgreSQL does; psql reads server_version. */
+const REPORTED = [
+  'server_version',
+  'server_encoding',
+  'client_encoding',
+  'DateStyle',
+  'TimeZone',
+  'integer_datetimes',
+  'standard_conforming_strings',
+];
+
+/**
+ * AuthenticationOk, the backend's parameters, ReadyForQuery(idle). The start-up message itself is answered here
+ * and never reaches PGlite, so a client cannot reset or change the one session the process shares with it.
+ */
+async function startupReply(pglite: PGlite): Promise<Buffer> {
+  const { rows } = await pglite.query<{ name: string; setting: string }>(
+    'select name, current_setting(name) as setting from unnest($1::text[]) as name',
+    [REPORTED],
+  );
   const parts: Buffer[] = [Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0])];
-  for (const [name, value] of [
-    ['server_encoding', 'UTF8'],
-    ['client_encoding', 'UTF8'],
-    ['DateStyle', 'ISO, MDY'],
-    ['integer_datetimes', 'on'],
-    ['standard_conforming_strings', 'on'],
-  ]) {
-    const body = Buffer.from(`${name}\0${value}\0`);
+  for (const { name, setting } of rows) {
+    const body = Buffer.from(`${name}\0${setting}\0`);
     const head = Buffer.alloc(5);
     head.write('S', 0);
     head.writeInt32BE(4 + body.length, 1);
@@ -53,6 +67,7 @@ function startupReply(): Buffer {
  * Returns a function that disconnects every client (rolling back what they left open) and stops listening.
  */
 export async function serveOnSocket(pglite: PGlite, path: string): Promise<() => Promise<void>> {
+  const greeting = await startupReply(pglite);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // Only the lock holder gets here: a socket file left behind is a dead owner's.
   rmSync(path, { force: true });
@@ -60,7 +75,7 @@ export async function serveOnSocket(pglite: PGlite, path: string): Promise<() =>
   const done = new Set<Promise<void>>();
   const server = createServer({ allowHalfOpen: false }, (socket) => {
     sockets.add(socket);
-    const finished = serveClient(pglite, socket).finally(() => {
+    const finished = serveClient(pglite, socket, greeting).finally(() => {
       sockets.delete(socket);
       done.delete(finished);
     });
@@ -68,8 +83,10 @@ export async function serveOnSocket(pglite: PGlite, path: string): Promise<() =>
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ path, readableAll: false, writableAll: false }, () => {
+    server.listen({ path }, () => {
       server.off('error', reject);
+      // Connecting takes write permission: only the user the server runs as, whatever the umask.
+      chmodSync(path, 0o600);
       resolve();
     });
   });
@@ -82,7 +99,7 @@ export async function serveOnSocket(pglite: PGlite, path: string): Promise<() =>
 }
 
 /** Resolves when the client has gone and its turn, if it had one, is given back. */
-function serveClient(pglite: PGlite, socket: Socket): Promise<void> {
+function serveClient(pglite: PGlite, socket: Socket, greeting: Buffer): Promise<void> {
   let buffer = Buffer.alloc(0);
   let started = false;
   let releaseTurn: (() => void) | undefined;
@@ -127,6 +144,7 @@ function serveClient(pglite: PGlite, socket: Socket): Promise<void> {
       if (!started) {
         if (buffer.length < 8) return;
         const length = buffer.readInt32BE(0);
+        if (length < 8 || length > MAX_STARTUP_LENGTH) return void socket.destroy();
         if (buffer.length < length) return;
         const code = buffer.readInt32BE(4);
         buffer = buffer.subarray(length);
@@ -134,12 +152,13 @@ function serveClient(pglite: PGlite, socket: Socket): Promise<void> {
         else if (code === CANCEL_REQUEST) socket.end();
         else {
           started = true;
-          socket.write(startupReply());
+          socket.write(greeting);
         }
         continue;
       }
       if (buffer.length < 5) return;
       const length = 1 + buffer.readInt32BE(1);
+      if (length < 5) return void socket.destroy();
       if (buffer.length < length) return;
       const message = buffer.subarray(0, length);
       buffer = buffer.subarray(length);
