@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import { createDatabase, createPool, type Database, type DatabaseOptions } from './index.ts';
 import { DataFolderBusyError, lockDataFolder, readOwner, SOCKET_PORT, socketDir } from './lock.ts';
@@ -46,12 +47,21 @@ export async function openDatabase(
     url.port = String(SOCKET_PORT);
     const pool = createPool(url.toString(), 1);
     pool.options.connectionTimeoutMillis = REACH_OWNER_MS;
-    try {
-      (await pool.connect()).release();
-    } catch (reason) {
-      await pool.end();
-      const why = reason instanceof Error ? reason.message : String(reason);
-      throw await busy(error, `it does not answer on its socket (${why}); wait for it to finish, or stop it`);
+    // Again until the deadline: an owner that has just taken the folder opens its socket once PGlite is up.
+    const deadline = Date.now() + REACH_OWNER_MS;
+    for (;;) {
+      try {
+        (await pool.connect()).release();
+        break;
+      } catch (reason) {
+        if (Date.now() < deadline) {
+          await sleep(100);
+          continue;
+        }
+        await pool.end();
+        const why = reason instanceof Error ? reason.message : String(reason);
+        throw await busy(error, `it does not answer on its socket (${why}); wait for it to finish, or stop it`);
+      }
     }
     return { db: new Kysely({ dialect: new PostgresDialect({ pool }) }) };
   }

@@ -2,11 +2,12 @@
 // second server refuses to start. Real processes on a real folder, whatever DATABASE_URL this run has.
 import t from 'tap';
 import { startServer } from '../helpers/server-process.ts';
-import { embeddedEnv, loginStatus, printedPasswords, register, runNode } from './support.ts';
+import { embeddedEnv, loginStatus, printedPasswords, register, runNode, waitUntilReady } from './support.ts';
 
 t.test('the commands work beside the running server, a second server refuses, migrations go through the owner', async (t) => {
   const env = embeddedEnv();
   const server = await startServer(t, env);
+  await waitUntilReady(server);
   const ownerPid = server.child.pid!;
 
   // (1) demo and two `users create` at once, while the server takes registrations of its own.

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../src/config/index.ts';
 import { TEST_JWT_SECRET } from '../helpers/app.ts';
@@ -19,8 +20,9 @@ export function embeddedEnv(): Env {
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'marquee-owner-')),
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
+    // Empty, not absent: a developer's .env must not fill it in (dotenv leaves variables that are set alone).
+    DATABASE_URL: '',
+    REDIS_URL: '',
     RATE_LIMIT_AUTH_MAX: '1000',
   };
 }
@@ -79,4 +81,16 @@ export function printedPasswords(output: string, username?: string): Map<string,
   const single = /^password: (\S+)$/m.exec(output);
   if (single && username) found.set(username, single[1]!);
   return found;
+}
+
+/**
+ * Until GET /ready answers 200: the server's database is open, and with it the socket the commands use. (/health
+ * answers as soon as the server listens, which on PGlite can be before the database has finished opening.)
+ */
+export async function waitUntilReady(server: ServerProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await fetch(`${server.url}/ready`).then((res) => res.status, () => 0)) !== 200) {
+    if (Date.now() > deadline) throw new Error(`not ready within a minute:\n${server.output().slice(-2000)}`);
+    await sleep(100);
+  }
 }
