@@ -1,7 +1,8 @@
 /**
  * `npm run users -- create --username X [--password Y] [--email E] [--role R]` creates a user and prints tokens;
  * `npm run users -- token --username X` prints a fresh access and refresh token for an existing user.
- * Same configuration and database as the server (with the embedded database, stop the server first).
+ * Same configuration and database as the server; with the embedded database and the server running, through the
+ * server (src/db/owner.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -12,8 +13,9 @@ import { isRole, ROLES } from '../src/auth/permissions.ts';
 import { findUserByUsername } from '../src/auth/queries.ts';
 import { issueTokenPair } from '../src/auth/tokens.ts';
 import { type Config, type Env, loadConfig } from '../src/config/index.ts';
-import { createDatabase, type Database } from '../src/db/index.ts';
+import type { Database } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { openDatabase } from '../src/db/owner.ts';
 
 export type Print = (line: string) => void;
 
@@ -27,7 +29,7 @@ export interface Context {
 export async function withApp<T>(env: Env, warn: Print, run: (context: Context) => Promise<T>): Promise<T> {
   const { config, warnings } = loadConfig(env);
   for (const warning of warnings) warn(`warning: ${warning}`);
-  const { db } = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const { db } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
     await migrateToLatest(db);
     const app = await buildApp(config, { db, logger: false });

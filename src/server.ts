@@ -6,6 +6,7 @@ import { ensureAdmin } from './auth/accounts.ts';
 import { type Config, ConfigError, loadConfig } from './config/index.ts';
 import { createDatabase } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { claimDataFolder } from './db/owner.ts';
 import { waitForDatabase } from './db/wait.ts';
 
 function readConfig(): Config {
@@ -34,6 +35,7 @@ async function migrate(config: Config): Promise<void> {
 /** Waits (bounded) for PostgreSQL, then migrates unless a separate step does (MIGRATE_ON_START=false). */
 async function prepareDatabase(config: Config): Promise<void> {
   try {
+    await claimDataFolder(config);
     if (config.databaseUrl) {
       await waitForDatabase(config.databaseUrl, config.dbStartupTimeoutMs, (message) =>
         console.warn(message),

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { lockDataFolder, socketPath } from './lock.ts';
+import { serveOnSocket } from './socket.ts';
 import type { DB } from './types.ts';
 
 export type Database = Kysely<DB>;
@@ -128,7 +129,67 @@ export function createDatabase(options: DatabaseOptions): {
     );
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres', pool };
   }
-  if (!options.dataDir.startsWith('memory://')) mkdirSync(options.dataDir, { recursive: true });
-  const pglite = new PGlite(options.dataDir, { parsers: { [INT8]: parseInt8, [DATE]: keepDate } });
-  return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) }), engine: 'pglite' };
+  if (options.dataDir.startsWith('memory://')) {
+    const pglite = new PGlite(options.dataDir, pgliteOptions());
+    return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) }), engine: 'pglite' };
+  }
+  return { db: new OwnedFolderDatabase(options.dataDir), engine: 'pglite' };
+}
+
+/**
+ * PostgreSQL's 128 MB of shared buffers are most of an idle PGlite's memory (docs/embedded-database.md has the
+ * figures); 16 MB hold this service's working set. Durability: a commit returns once its WAL is written to the
+ * folder's files (synchronous_commit on; relaxedDurability, which lets PGlite return before syncing its
+ * filesystem, stays off), so a 2xx survives the process being killed. PGlite runs PostgreSQL with fsync off:
+ * an operating-system crash or power loss can still lose the last commits.
+ */
+function pgliteOptions(): PGliteOptions {
+  return {
+    parsers: { [INT8]: parseInt8, [DATE]: keepDate },
+    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+  };
+}
+
+/** Folders this process has open: a second PGlite on one folder, even in one process, corrupts it. */
+const openFolders = new Set<string>();
+
+/**
+ * A PGlite data folder, opened only under its lock (lock.ts) and served to other processes on a Unix socket
+ * (socket.ts) while open. Opened at once and closed by destroy() even if no query ever ran (Kysely itself only
+ * closes a database it has used).
+ */
+class OwnedFolderDatabase extends Kysely<DB> {
+  readonly #dataDir: string;
+  readonly #release: () => void;
+  readonly #ready: Promise<{ pglite: PGlite; stopServing: () => Promise<void> }>;
+
+  constructor(dataDir: string) {
+    if (openFolders.has(dataDir)) throw new Error(`data folder ${dataDir} is already open in this process`);
+    const release = lockDataFolder(dataDir);
+    openFolders.add(dataDir);
+    const ready = (async () => {
+      const pglite = new PGlite(dataDir, pgliteOptions());
+      await pglite.waitReady;
+      return { pglite, stopServing: await serveOnSocket(pglite, socketPath(dataDir)) };
+    })();
+    // Reported by the first query, which awaits it.
+    ready.catch(() => {});
+    super({ dialect: new PGliteDialect({ pglite: async () => (await ready).pglite }) });
+    this.#dataDir = dataDir;
+    this.#release = release;
+    this.#ready = ready;
+  }
+
+  override async destroy(): Promise<void> {
+    try {
+      const { pglite, stopServing } = await this.#ready;
+      // Clients first: one holding its turn would keep PGlite from closing.
+      await stopServing();
+      await super.destroy();
+      if (!pglite.closed) await pglite.close();
+    } finally {
+      openFolders.delete(this.#dataDir);
+      this.#release();
+    }
+  }
 }
