@@ -170,7 +170,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -220,7 +220,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -254,7 +254,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -304,7 +304,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -338,7 +338,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -563,7 +563,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -739,6 +739,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description A row id, as PostgreSQL's `integer` holds it. In a path or query string it must be written in canonical decimal (the `pattern`, applied to the text as sent); anything else is a 400 and touches nothing.
+         * @example 1
+         */
+        Id: number;
         /** @description The one error shape of every non-2xx response. */
         Error: {
             /** @constant */
@@ -1332,10 +1337,10 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The resource's numeric id.
+         * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
          * @example 1
          */
-        Id: number;
+        Id: components["schemas"]["Id"];
         /**
          * @description The collection's uuid.
          * @example 6f1c2d3e-4b5a-4c6d-8e7f-1a2b3c4d5e6f
@@ -1347,12 +1352,12 @@ export interface components {
          */
         MovieUuid: string;
         /**
-         * @description The page to return, from 1.
+         * @description The page to return, from 1 (digits only); a page past the end is empty.
          * @example 1
          */
         Page: number;
         /**
-         * @description Items per page.
+         * @description Items per page (digits only).
          * @example 20
          */
         Limit: number;
@@ -1719,12 +1724,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The page to return, from 1.
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
                  * @example 1
                  */
                 page?: components["parameters"]["Page"];
                 /**
-                 * @description Items per page.
+                 * @description Items per page (digits only).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -1803,7 +1808,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -1866,12 +1871,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The page to return, from 1.
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
                  * @example 1
                  */
                 page?: components["parameters"]["Page"];
                 /**
-                 * @description Items per page.
+                 * @description Items per page (digits only).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -1980,7 +1985,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2032,7 +2037,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2079,7 +2084,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2140,7 +2145,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2190,12 +2195,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The page to return, from 1.
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
                  * @example 1
                  */
                 page?: components["parameters"]["Page"];
                 /**
-                 * @description Items per page.
+                 * @description Items per page (digits only).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -2298,7 +2303,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2351,7 +2356,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2406,7 +2411,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2467,7 +2472,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2525,7 +2530,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The page to return, from 1.
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
                  * @example 1
                  */
                 page?: components["parameters"]["Page"];
@@ -3075,7 +3080,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -3117,7 +3122,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -3172,7 +3177,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -3201,7 +3206,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];

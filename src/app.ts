@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
 import { registerAuthRateLimit } from './auth/rate-limit.ts';
-import { createSecurityHandlers } from './auth/security.ts';
+import { CLOCK_LEEWAY_MS, createSecurityHandlers, REQUIRED_CLAIMS } from './auth/security.ts';
 import { closeCatalog } from './catalog/handlers.ts';
 import type { Config } from './config/index.ts';
 import { createDatabase, type Database } from './db/index.ts';
@@ -124,7 +124,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       expiresIn: config.jwt.accessTtlSeconds,
       algorithm: 'HS256',
     },
-    verify: { allowedIss: config.jwt.issuer, allowedAud: config.jwt.audience, algorithms: ['HS256'] },
+    verify: {
+      allowedIss: config.jwt.issuer,
+      allowedAud: config.jwt.audience,
+      algorithms: ['HS256'],
+      requiredClaims: REQUIRED_CLAIMS,
+      clockTolerance: CLOCK_LEEWAY_MS,
+    },
   });
 
   // Fastify skips body validation for a content type the route's schema does not list: refuse it instead.

@@ -3,9 +3,9 @@ import { buildTestApp, client, inject, tokenFor } from '../helpers/app.ts';
 import { actorsOfMovie, castingFixtures, refusals } from './helpers.ts';
 
 const { app, db } = await buildTestApp(t);
-const token = tokenFor(app, 'casting_director');
+const token = await tokenFor(app, 'casting_director');
 const api = client(app, token);
-const fixtures = castingFixtures(app);
+const fixtures = await castingFixtures(app);
 const refused = refusals(app, db, token);
 
 t.test('create an actor, read it at both paths, then delete it', async (t) => {

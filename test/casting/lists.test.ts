@@ -4,9 +4,9 @@ import { buildTestApp, client, inject, tokenFor } from '../helpers/app.ts';
 import { castingFixtures } from './helpers.ts';
 
 const { app } = await buildTestApp(t);
-const token = tokenFor(app, 'casting_assistant');
+const token = await tokenFor(app, 'casting_assistant');
 const api = client(app, token);
-const fixtures = castingFixtures(app);
+const fixtures = await castingFixtures(app);
 
 const actors: components['schemas']['ActorDetail'][] = [];
 const movies: components['schemas']['MovieDetail'][] = [];

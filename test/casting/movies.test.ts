@@ -3,9 +3,9 @@ import { buildTestApp, client, inject, tokenFor } from '../helpers/app.ts';
 import { actorsOfMovie, castingFixtures, refusals } from './helpers.ts';
 
 const { app, db } = await buildTestApp(t);
-const token = tokenFor(app, 'executive_producer');
+const token = await tokenFor(app, 'executive_producer');
 const api = client(app, token);
-const fixtures = castingFixtures(app);
+const fixtures = await castingFixtures(app);
 const refused = refusals(app, db, token);
 
 const peter = await fixtures.actor({ name: 'Peter', age: 23, gender: 'M' });
