@@ -71,7 +71,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new token pair
-         * @description Rotates the refresh token: the one sent is spent and a new access and refresh token are returned (JSON or form-encoded). Presenting a spent refresh token again revokes its whole family (every token descended from the same login) and answers 401. Expired, revoked or unknown tokens are 401.
+         * @description Rotates the refresh token: the one sent is spent and a new access and refresh token are returned (JSON or form-encoded). Presenting a spent refresh token again revokes its whole family (every token descended from the same login) and answers 401. Expired, revoked or unknown tokens are 401. The new access token carries the user's current role.
          */
         post: operations["refreshTokenPair"];
         delete?: never;
@@ -185,7 +185,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's role
-         * @description Sets the user's role; `is_staff` follows (true for admins only) and the permissions become those of the new role. Access tokens already issued keep their permissions until they expire; tokens issued afterwards (login or refresh) carry the new ones. Requires `manage:users` (admins).
+         * @description Sets the user's role; `is_staff` follows (true for admins only) and the permissions become those of the new role, at once: every request is checked against the user's current role, so tokens issued before the change grant the new role's permissions only (a demoted admin's old token may still read, but no longer manage users), and refresh issues the new role. Requires `manage:users` (admins).
          */
         patch: operations["updateUserRole"];
         trace?: never;
@@ -1313,7 +1313,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Any other error: 405 with an `Allow` header (known path, wrong method), 413, 415, 500 (no internals disclosed), 501 not implemented. */
+        /** @description Any other error: 405 with an `Allow` header (known path, wrong method), 413, 415, 500 (no internals disclosed), 501 not implemented, 503 with `Retry-After` while the database is unreachable. */
         Error: {
             headers: {
                 /**
@@ -1321,6 +1321,11 @@ export interface components {
                  * @example GET, POST
                  */
                 Allow?: string;
+                /**
+                 * @description With 503, seconds to wait before retrying.
+                 * @example 5
+                 */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
