@@ -20,6 +20,7 @@ import { DOCS_INIT_SCRIPT } from './operations/handlers.ts';
 import observability, { requestIdFor } from './plugins/observability.ts';
 import { createRedis } from './plugins/redis.ts';
 import security from './plugins/security.ts';
+import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import { createValidatorCompiler } from './plugins/validation.ts';
 import { createMethodLookup, type LoadedSpec, loadSpec } from './spec/index.ts';
 
@@ -80,6 +81,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     frameworkErrors: (_error, _request, reply) => {
       sendError(reply as unknown as FastifyReply, 400, 'malformed URL');
     },
+    clientErrorHandler: createClientErrorHandler(),
   });
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandler(app);
@@ -112,6 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(observability, { pool: created?.pool });
   await app.register(security, { config });
+  await app.register(unreadBodies);
 
   // text/plain is not an API input: without its parser such bodies get a 415 instead of a confusing 400.
   app.removeContentTypeParser('text/plain');
