@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
+import { configureHashing } from './auth/passwords.ts';
 import { registerAuthRateLimit } from './auth/rate-limit.ts';
 import { CLOCK_LEEWAY_MS, createSecurityHandlers, REQUIRED_CLAIMS } from './auth/security.ts';
 import { closeCatalog } from './catalog/handlers.ts';
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clientErrorHandler: createClientErrorHandler(),
   });
   app.setValidatorCompiler(createValidatorCompiler());
+  configureHashing(config.hashing);
   installErrorHandler(app);
 
   const ownDb = options.db === undefined;
