@@ -71,7 +71,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new token pair
-         * @description Rotates the refresh token: the one sent is spent and a new access and refresh token are returned (JSON or form-encoded). Presenting a spent refresh token again revokes its whole family (every token descended from the same login) and answers 401. Expired, revoked or unknown tokens are 401.
+         * @description Rotates the refresh token: the one sent is spent and a new access and refresh token are returned (JSON or form-encoded). Presenting a spent refresh token again revokes its whole family (every token descended from the same login) and answers 401. Expired, revoked or unknown tokens are 401. The new access token carries the user's current role.
          */
         post: operations["refreshTokenPair"];
         delete?: never;
@@ -170,7 +170,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -185,7 +185,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's role
-         * @description Sets the user's role; `is_staff` follows (true for admins only) and the permissions become those of the new role. Access tokens already issued keep their permissions until they expire; tokens issued afterwards (login or refresh) carry the new ones. Requires `manage:users` (admins).
+         * @description Sets the user's role; `is_staff` follows (true for admins only) and the permissions become those of the new role, at once: every request is checked against the user's current role, so tokens issued before the change grant the new role's permissions only (a demoted admin's old token may still read, but no longer manage users), and refresh issues the new role. Requires `manage:users` (admins).
          */
         patch: operations["updateUserRole"];
         trace?: never;
@@ -220,7 +220,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -254,7 +254,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -304,7 +304,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -338,7 +338,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -563,7 +563,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -739,6 +739,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description A row id, as PostgreSQL's `integer` holds it. In a path or query string it must be written in canonical decimal (the `pattern`, applied to the text as sent); anything else is a 400 and touches nothing.
+         * @example 1
+         */
+        Id: number;
         /** @description The one error shape of every non-2xx response. */
         Error: {
             /** @constant */
@@ -1308,7 +1313,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Any other error: 405 with an `Allow` header (known path, wrong method), 413, 415, 500 (no internals disclosed), 501 not implemented. */
+        /** @description Any other error: 405 with an `Allow` header (known path, wrong method), 413, 415, 500 (no internals disclosed), 501 not implemented, 503 with `Retry-After` while the database is unreachable. */
         Error: {
             headers: {
                 /**
@@ -1316,6 +1321,11 @@ export interface components {
                  * @example GET, POST
                  */
                 Allow?: string;
+                /**
+                 * @description With 503, seconds to wait before retrying.
+                 * @example 5
+                 */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1332,10 +1342,10 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The resource's numeric id.
+         * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
          * @example 1
          */
-        Id: number;
+        Id: components["schemas"]["Id"];
         /**
          * @description The collection's uuid.
          * @example 6f1c2d3e-4b5a-4c6d-8e7f-1a2b3c4d5e6f
@@ -1347,12 +1357,12 @@ export interface components {
          */
         MovieUuid: string;
         /**
-         * @description The page to return, from 1.
+         * @description The page to return, from 1 (digits only); a page past the end is empty.
          * @example 1
          */
         Page: number;
         /**
-         * @description Items per page.
+         * @description Items per page (digits only).
          * @example 20
          */
         Limit: number;
@@ -1719,12 +1729,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The page to return, from 1.
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
                  * @example 1
                  */
                 page?: components["parameters"]["Page"];
                 /**
-                 * @description Items per page.
+                 * @description Items per page (digits only).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -1803,7 +1813,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -1866,12 +1876,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The page to return, from 1.
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
                  * @example 1
                  */
                 page?: components["parameters"]["Page"];
                 /**
-                 * @description Items per page.
+                 * @description Items per page (digits only).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -1980,7 +1990,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2032,7 +2042,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2079,7 +2089,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2140,7 +2150,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2190,12 +2200,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The page to return, from 1.
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
                  * @example 1
                  */
                 page?: components["parameters"]["Page"];
                 /**
-                 * @description Items per page.
+                 * @description Items per page (digits only).
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
@@ -2298,7 +2308,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2351,7 +2361,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2406,7 +2416,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2467,7 +2477,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -2525,7 +2535,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The page to return, from 1.
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
                  * @example 1
                  */
                 page?: components["parameters"]["Page"];
@@ -3075,7 +3085,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -3117,7 +3127,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -3172,7 +3182,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];
@@ -3201,7 +3211,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The resource's numeric id.
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
                  * @example 1
                  */
                 id: components["parameters"]["Id"];

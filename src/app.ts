@@ -7,8 +7,9 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
+import { configureHashing } from './auth/passwords.ts';
 import { registerAuthRateLimit } from './auth/rate-limit.ts';
-import { createSecurityHandlers } from './auth/security.ts';
+import { CLOCK_LEEWAY_MS, createSecurityHandlers, REQUIRED_CLAIMS } from './auth/security.ts';
 import { closeCatalog } from './catalog/handlers.ts';
 import type { Config } from './config/index.ts';
 import { createDatabase, type Database } from './db/index.ts';
@@ -20,6 +21,7 @@ import { DOCS_INIT_SCRIPT } from './operations/handlers.ts';
 import observability, { requestIdFor } from './plugins/observability.ts';
 import { createRedis } from './plugins/redis.ts';
 import security from './plugins/security.ts';
+import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import { createValidatorCompiler } from './plugins/validation.ts';
 import { createMethodLookup, type LoadedSpec, loadSpec } from './spec/index.ts';
 
@@ -80,8 +82,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     frameworkErrors: (_error, _request, reply) => {
       sendError(reply as unknown as FastifyReply, 400, 'malformed URL');
     },
+    clientErrorHandler: createClientErrorHandler(),
   });
   app.setValidatorCompiler(createValidatorCompiler());
+  configureHashing(config.hashing);
   installErrorHandler(app);
 
   const ownDb = options.db === undefined;
@@ -112,6 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(observability, { pool: created?.pool });
   await app.register(security, { config });
+  await app.register(unreadBodies);
 
   // text/plain is not an API input: without its parser such bodies get a 415 instead of a confusing 400.
   app.removeContentTypeParser('text/plain');
@@ -124,7 +129,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       expiresIn: config.jwt.accessTtlSeconds,
       algorithm: 'HS256',
     },
-    verify: { allowedIss: config.jwt.issuer, allowedAud: config.jwt.audience, algorithms: ['HS256'] },
+    verify: {
+      allowedIss: config.jwt.issuer,
+      allowedAud: config.jwt.audience,
+      algorithms: ['HS256'],
+      requiredClaims: REQUIRED_CLAIMS,
+      clockTolerance: CLOCK_LEEWAY_MS,
+    },
   });
 
   // Fastify skips body validation for a content type the route's schema does not list: refuse it instead.

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { badRequest, conflict } from '../errors/index.ts';
-import { hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
+import { type Abandoned, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
 import { type Permission, permissionsOf, type Role } from './permissions.ts';
 import {
   findUserByEmail,
@@ -56,7 +56,12 @@ export interface NewAccount {
  * Creates a user, or refuses with 400 (blank username, weak or over-long password) or 409 (username or email
  * taken, as the database's unique indexes decide — concurrent registrations of one name cannot both win).
  */
-export async function createAccount(db: Database, config: Config, account: NewAccount): Promise<UserRow> {
+export async function createAccount(
+  db: Database,
+  config: Config,
+  account: NewAccount,
+  abandoned?: Abandoned,
+): Promise<UserRow> {
   const username = account.username.trim();
   if (username.length === 0) {
     throw badRequest('invalid body', [{ field: 'username', message: 'must not be blank' }]);
@@ -64,7 +69,7 @@ export async function createAccount(db: Database, config: Config, account: NewAc
   const problem = passwordProblem(account.password, config.passwordMinLength);
   if (problem) throw badRequest('invalid body', [{ field: 'password', message: problem }]);
   const email = account.email?.trim() || null;
-  const passwordHash = await hashPassword(account.password);
+  const passwordHash = await hashPassword(account.password, undefined, abandoned);
   try {
     return await insertUser(db, {
       username,
@@ -90,12 +95,13 @@ export async function checkCredentials(
   db: Database,
   login: { username: string } | { email: string },
   password: string,
+  abandoned?: Abandoned,
 ): Promise<UserRow | undefined> {
   const user =
     'username' in login
       ? await findUserByUsername(db, login.username.trim())
       : await findUserByEmail(db, login.email.trim());
-  const ok = await verifyPassword(password, user?.password_hash);
+  const ok = await verifyPassword(password, user?.password_hash, abandoned);
   if (!ok || !user) return undefined;
   if (needsRehash(user.password_hash)) await updatePasswordHash(db, user.id, await hashPassword(password));
   return user;

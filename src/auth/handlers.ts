@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.ts';
 import { conflict, notFound, unauthorized } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
@@ -17,6 +18,9 @@ type AuthOperation =
   | 'listUsers'
   | 'updateUserRole';
 
+/** Whether the request's client has gone: a password hash still queued for it is then dropped. */
+const clientGone = (request: FastifyRequest) => () => request.raw.socket?.destroyed === true;
+
 /** One answer for an unknown user and a wrong password: nothing tells which it was. */
 const BAD_CREDENTIALS = 'invalid credentials';
 
@@ -25,20 +29,25 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
 
   return {
     async registerCollectionsUser(request, reply) {
-      const user = await createAccount(db, config, request.body);
+      const user = await createAccount(db, config, request.body, clientGone(request));
       const pair = await issueTokenPair(request.server, db, config, user);
       reply.code(201);
       return { access_token: pair.access, refresh_token: pair.refresh };
     },
 
     async registerUser(request, reply) {
-      const user = await createAccount(db, config, request.body);
+      const user = await createAccount(db, config, request.body, clientGone(request));
       reply.code(201);
       return toPublicUser(user);
     },
 
     async obtainTokenPair(request) {
-      const user = await checkCredentials(db, { username: request.body.username }, request.body.password);
+      const user = await checkCredentials(
+        db,
+        { username: request.body.username },
+        request.body.password,
+        clientGone(request),
+      );
       if (!user) throw unauthorized(BAD_CREDENTIALS);
       return issueTokenPair(request.server, db, config, user);
     },
@@ -54,11 +63,12 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
 
     async createV1User(request, reply) {
       const { email, password } = request.body;
-      const user = await createAccount(db, config, {
-        username: email.trim().toLowerCase(),
-        email,
-        password,
-      }).catch((error: unknown) => {
+      const user = await createAccount(
+        db,
+        config,
+        { username: email.trim().toLowerCase(), email, password },
+        clientGone(request),
+      ).catch((error: unknown) => {
         // The username is the email here, so either index taken means the email is.
         throw (error as { statusCode?: number }).statusCode === 409
           ? conflict('email already in use')
@@ -75,7 +85,7 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async authenticateV1(request) {
-      const user = await checkCredentials(db, { email: request.body.email }, request.body.password);
+      const user = await checkCredentials(db, { email: request.body.email }, request.body.password, clientGone(request));
       if (!user) throw unauthorized(BAD_CREDENTIALS);
       return { id: user.id, token: signAccessToken(request.server, user) };
     },

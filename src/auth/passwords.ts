@@ -1,4 +1,5 @@
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { HashPool, type HashPoolOptions } from './hash-pool.ts';
 
 export interface ScryptParams {
   N: number;
@@ -17,19 +18,43 @@ const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 const SCHEME = 'scrypt';
 
-function derive(password: string, salt: Buffer, params: ScryptParams, length: number): Promise<Buffer> {
-  const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 };
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, length, options, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
-  });
+export const DEFAULT_HASHING: Readonly<HashPoolOptions> = Object.freeze({ workers: 2, queue: 64 });
+let pool = new HashPool(DEFAULT_HASHING);
+
+/** The process's hashing threads and queue (HASH_WORKERS, HASH_QUEUE); the previous pool finishes and stops. */
+export function configureHashing(options: HashPoolOptions): void {
+  if (options.workers === pool.options.workers && options.queue === pool.options.queue) return;
+  const previous = pool;
+  pool = new HashPool(options);
+  void previous.close();
+}
+
+/** The pool in use, for tests that count hashes or watch the queue. */
+export function hashingPool(): HashPool {
+  return pool;
+}
+
+/** Whether the client is gone: its queued hash is then dropped. */
+export type Abandoned = () => boolean;
+
+function derive(
+  password: string,
+  salt: Buffer,
+  params: ScryptParams,
+  length: number,
+  abandoned?: Abandoned,
+): Promise<Buffer> {
+  return pool.derive({ password, salt, ...params, length }, abandoned);
 }
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
-export async function hashPassword(password: string, params: ScryptParams = CURRENT_PARAMS): Promise<string> {
+export async function hashPassword(
+  password: string,
+  params: ScryptParams = CURRENT_PARAMS,
+  abandoned?: Abandoned,
+): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const key = await derive(password, salt, params, KEY_BYTES);
+  const key = await derive(password, salt, params, KEY_BYTES, abandoned);
   return [SCHEME, params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join(
     '$',
   );
@@ -59,7 +84,14 @@ let dummy: Promise<ParsedHash> | undefined;
 
 /** A hash of nobody's password, so that checking an unknown user costs what checking a known one does. */
 function dummyHash(): Promise<ParsedHash> {
-  dummy ??= hashPassword(randomBytes(16).toString('base64url')).then((hash) => parseHash(hash)!);
+  dummy ??= hashPassword(randomBytes(16).toString('base64url')).then(
+    (hash) => parseHash(hash)!,
+    (error: unknown) => {
+      // A full queue: try again on the next need rather than keep the refusal.
+      dummy = undefined;
+      throw error;
+    },
+  );
   return dummy;
 }
 
@@ -67,10 +99,14 @@ function dummyHash(): Promise<ParsedHash> {
  * Whether `password` matches `stored`. With no stored hash (unknown user) or an unusable one, a dummy hash is
  * checked instead and the answer is false: the caller's timing says nothing about which case it was.
  */
-export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  stored: string | undefined,
+  abandoned?: Abandoned,
+): Promise<boolean> {
   const parsed = stored === undefined ? undefined : parseHash(stored);
   const target = parsed ?? (await dummyHash());
-  const key = await derive(password, target.salt, target.params, target.key.length);
+  const key = await derive(password, target.salt, target.params, target.key.length, abandoned);
   return timingSafeEqual(key, target.key) && parsed !== undefined;
 }
 

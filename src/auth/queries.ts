@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { compiledOnce } from '../db/compiled.ts';
 import type { DB } from '../db/types.ts';
 import type { RefreshTokensTable, UsersTable } from './tables.ts';
 
@@ -8,6 +9,17 @@ export type NewUser = Insertable<UsersTable>;
 
 export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+// Every authenticated request reads this (the token's user must exist, with its current role): one primary-key
+// lookup, compiled once (src/db/compiled.ts).
+const userRole = compiledOnce(
+  (db: Db, id: number) => db.selectFrom('users').select('role').where('id', '=', id),
+  [1] as [number],
+);
+
+export async function findUserRole(db: Db, id: number): Promise<string | undefined> {
+  return (await userRole(db, id))[0]?.role;
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { AppError, forbidden, unauthorized } from '../errors/index.ts';
+import { permissionsOf } from './permissions.ts';
+import { findUserRole } from './queries.ts';
 import { createJwksClient, type JwksClient, JwksUnavailableError } from './jwks.ts';
 
 export interface AuthUser {
@@ -56,16 +58,35 @@ function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
-function verifyLocal(app: FastifyInstance, token: string): AuthUser {
+/** How far apart this server's clock and the signer's may be (exp and iat). */
+export const CLOCK_LEEWAY_MS = 30_000;
+/** Claims a Marquee access token must carry; a token without exp would never expire. */
+export const REQUIRED_CLAIMS = ['sub', 'iat', 'exp', 'iss', 'aud'];
+
+/** A user id as the token's `sub` must carry it: canonical decimal, within PostgreSQL's integer. */
+const SUBJECT = /^[1-9][0-9]{0,9}$/;
+const MAX_ID = 2_147_483_647;
+
+/**
+ * The token's signature and claims (exp, iss, aud required; see the @fastify/jwt registration), then its user:
+ * a deleted user's token is refused, and privileges follow the user's current role, not the one in the token.
+ */
+async function verifyLocal(app: FastifyInstance, token: string): Promise<AuthUser> {
   let payload: AccessTokenPayload;
   try {
     payload = app.jwt.verify<AccessTokenPayload>(token);
   } catch {
     throw unauthorized(INVALID);
   }
-  const id = Number(payload.sub);
-  if (!Number.isInteger(id) || id < 1 || !isStringArray(payload.permissions)) throw unauthorized(INVALID);
-  return { id, username: payload.username, role: payload.role, permissions: payload.permissions };
+  const { iat } = payload as { iat?: unknown };
+  if (typeof iat !== 'number' || iat * 1000 > Date.now() + CLOCK_LEEWAY_MS) throw unauthorized(INVALID);
+  const sub: unknown = payload.sub;
+  if (typeof sub !== 'string' || !SUBJECT.test(sub) || Number(sub) > MAX_ID) throw unauthorized(INVALID);
+  if (typeof payload.username !== 'string') throw unauthorized(INVALID);
+  const id = Number(sub);
+  const role = await findUserRole(app.deps.db, id);
+  if (role === undefined) throw unauthorized('the user of this token no longer exists');
+  return { id, username: payload.username, role, permissions: permissionsOf(role) };
 }
 
 async function verifyExternal(

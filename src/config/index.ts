@@ -27,6 +27,8 @@ export interface Config {
     readonly externalAudience: string | undefined;
   };
   readonly passwordMinLength: number;
+  /** Password-hashing threads and how many hashes may wait for one (src/auth/hash-pool.ts). */
+  readonly hashing: { readonly workers: number; readonly queue: number };
   readonly admin: { readonly username: string; readonly password: string } | undefined;
   readonly movieApi: {
     readonly url: string;
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       externalAudience,
     },
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1024),
+    hashing: { workers: int(env, 'HASH_WORKERS', 2, 1, 64), queue: int(env, 'HASH_QUEUE', 64, 0, 100_000) },
     admin: adminUsername && adminPassword ? { username: adminUsername, password: adminPassword } : undefined,
     movieApi: {
       url: url(env, 'MOVIE_API_URL', ['http:', 'https:']) ?? 'https://demo.credy.in/api/v1/maya/movies/',

@@ -11,11 +11,13 @@ const STATUS_MESSAGES: Record<number, string> = {
   403: 'forbidden',
   404: 'resource not found',
   405: 'method not allowed',
+  408: 'request timeout',
   409: 'conflict',
   413: 'payload too large',
   415: 'unsupported media type',
   422: 'unprocessable',
   429: 'too many requests',
+  431: 'request header fields too large',
   500: 'internal server error',
   501: 'not implemented',
   502: 'bad gateway',
@@ -120,6 +122,31 @@ function send(reply: FastifyReply, status: number, message: string, details?: Er
 
 type GlueSecurityError = FastifyError & { errors?: unknown[] };
 
+/** Seconds a client is told to wait when the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+// Socket failures to the database server, and pg's own words for a lost or unobtainable connection.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+const UNREACHABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection terminated unexpectedly',
+];
+
+/**
+ * Whether an error means the database is unreachable rather than the request being wrong: refused or lost
+ * connections, a pool that cannot get one, and PostgreSQL's shutdown (57P01-57P03) and connection (08xxx) classes.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^(08...|57P0[123])$/.test(code))) return true;
+  if (typeof message === 'string' && UNREACHABLE_MESSAGES.some((words) => message.startsWith(words))) return true;
+  // Node reports a refused connection to every address of a host as one AggregateError.
+  return Array.isArray(errors) && errors.some(isDatabaseUnavailable);
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((rawError: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let error: unknown = rawError;
@@ -163,6 +190,12 @@ export function installErrorHandler(app: FastifyInstance): void {
           ? 'malformed JSON body'
           : statusMessage(status);
       return send(reply, status, message);
+    }
+
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ reason: (error as Error).message }, 'database unavailable');
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return send(reply, 503, 'database unavailable, retry later');
     }
 
     request.log.error({ err: error }, 'unhandled error');

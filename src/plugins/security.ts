@@ -36,11 +36,14 @@ const CONTENT_SECURITY_POLICY = {
   'style-src': ["'self'"],
 };
 
+/** Helmet's options, shared with the answers to malformed HTTP (src/plugins/client-errors.ts). */
+export const HELMET_OPTIONS = {
+  contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+  frameguard: { action: 'deny' as const },
+};
+
 async function security(app: FastifyInstance, { config }: { config: Config }) {
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    frameguard: { action: 'deny' },
-  });
+  await app.register(helmet, HELMET_OPTIONS);
 
   // No allowlist: no CORS headers and no preflight route, so cross-origin browser calls fail closed.
   if (config.corsOrigins.length === 0) return;

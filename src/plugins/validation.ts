@@ -1,4 +1,4 @@
-import { Ajv2020, type Options } from 'ajv/dist/2020.js';
+import { _, Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
@@ -7,6 +7,10 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 
 // OpenAPI annotations Ajv does not know; declaring them keeps strict mode on for everything else.
 const OPENAPI_KEYWORDS = ['example', 'discriminator', 'xml', 'externalDocs'];
+
+/** Added to every string schema: PostgreSQL text cannot hold NUL, and stores a lone surrogate as U+FFFD. */
+const PLAIN_TEXT = 'plainText';
+export const PLAIN_TEXT_MESSAGE = 'must be well-formed Unicode without NUL characters';
 
 function createAjv(options: Options): Ajv2020 {
   const ajv = new Ajv2020({
@@ -18,18 +22,99 @@ function createAjv(options: Options): Ajv2020 {
   });
   addFormats(ajv);
   for (const keyword of OPENAPI_KEYWORDS) ajv.addKeyword(keyword);
+  ajv.addKeyword({
+    keyword: PLAIN_TEXT,
+    type: 'string',
+    schemaType: 'boolean',
+    code(cxt) {
+      cxt.fail(_`!${cxt.data}.isWellFormed() || ${cxt.data}.includes(${'\u0000'})`);
+    },
+    error: { message: PLAIN_TEXT_MESSAGE },
+  });
   return ajv;
 }
 
+type Schema = Record<string, unknown>;
+
+function isStringSchema(node: Schema): boolean {
+  return node.type === 'string' || (Array.isArray(node.type) && node.type.includes('string'));
+}
+
+/** A copy of the schema with the plain-text rule on every string, wherever it is nested. */
+function withPlainText(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withPlainText);
+  if (node === null || typeof node !== 'object') return node;
+  const copy: Schema = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, key === 'enum' || key === 'const' ? value : withPlainText(value)]),
+  );
+  if (isStringSchema(copy)) copy[PLAIN_TEXT] = true;
+  return copy;
+}
+
+/**
+ * Path and query integers arrive as text, and Ajv's coercion takes anything `Number()` takes (`0x36b`, `1e0`,
+ * ` 1`, `Infinity`). The spec gives each such parameter a `pattern`; it is applied to the text as sent, before
+ * coercion, and a parameter without one is a spec error caught at start-up.
+ */
+function textPatterns(schema: Schema): { schema: Schema; patterns: Map<string, RegExp> } {
+  const patterns = new Map<string, RegExp>();
+  const properties = schema.properties as Record<string, Schema> | undefined;
+  if (!properties) return { schema, patterns };
+  const stripped: Record<string, Schema> = {};
+  for (const [name, property] of Object.entries(properties)) {
+    if (property.type !== 'integer') {
+      stripped[name] = property;
+      continue;
+    }
+    if (typeof property.pattern !== 'string') {
+      throw new Error(`integer parameter "${name}" has no pattern in openapi.yaml`);
+    }
+    patterns.set(name, new RegExp(property.pattern, 'u'));
+    const { pattern: _pattern, ...rest } = property;
+    stripped[name] = rest;
+  }
+  return { schema: { ...schema, properties: stripped }, patterns };
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
 /**
  * OpenAPI 3.1 schemas are JSON Schema 2020-12. Bodies are validated as sent (a string is not a number);
- * query strings and path parameters arrive as text and are coerced to the spec's types.
+ * query strings and path parameters arrive as text and are coerced to the spec's types once their text passes.
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const bodyAjv = createAjv({ coerceTypes: false });
   const paramsAjv = createAjv({ coerceTypes: 'array' });
   return ({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? bodyAjv : paramsAjv;
-    return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+    const plain = withPlainText(schema) as Schema;
+    if (httpPart === 'body' || httpPart === 'headers') {
+      return (httpPart === 'body' ? bodyAjv : paramsAjv).compile(plain) as Validate;
+    }
+    const { schema: coercible, patterns } = textPatterns(plain);
+    const compiled = paramsAjv.compile(coercible);
+    const validate: Validate = (data) => {
+      const values = (data ?? {}) as Record<string, unknown>;
+      const refused: ErrorObject[] = [];
+      for (const [name, pattern] of patterns) {
+        const value = values[name];
+        if (typeof value === 'string' && !pattern.test(value)) {
+          refused.push({
+            instancePath: `/${name}`,
+            keyword: 'pattern',
+            message: 'must be a decimal integer written without signs, spaces or leading zeros',
+            params: { pattern: pattern.source },
+            schemaPath: `#/properties/${name}/pattern`,
+          });
+        }
+      }
+      if (refused.length > 0) {
+        validate.errors = refused;
+        return false;
+      }
+      const valid = compiled(data);
+      validate.errors = compiled.errors;
+      return valid;
+    };
+    return validate;
   };
 }

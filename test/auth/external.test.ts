@@ -70,7 +70,7 @@ t.test('a valid token of the provider grants the permissions it carries', async 
 });
 
 t.test("Marquee's own tokens keep working beside the provider's", async (t) => {
-  t.equal((await listUsers(tokenFor(app, 'admin'))).statusCode, 200);
+  t.equal((await listUsers(await tokenFor(app, 'admin'))).statusCode, 200);
 });
 
 t.test('keys are fetched once and cached', async (t) => {

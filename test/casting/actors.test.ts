@@ -4,9 +4,9 @@ import { client } from '../helpers/client.ts';
 import { actorsOfMovie, castingFixtures, refusals } from './helpers.ts';
 
 const { app, db } = await buildTestApp(t);
-const token = tokenFor(app, 'casting_director');
+const token = await tokenFor(app, 'casting_director');
 const api = client(app, token);
-const fixtures = castingFixtures(app);
+const fixtures = await castingFixtures(app);
 const refused = refusals(app, db, token);
 
 t.test('create an actor, read it at both paths, then delete it', async (t) => {

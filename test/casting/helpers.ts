@@ -24,8 +24,8 @@ export async function actorsOfMovie(db: Database, movieId: number): Promise<numb
 }
 
 /** Creates actors and movies through the API as an executive producer, failing loudly on anything but 201. */
-export function castingFixtures(app: FastifyInstance) {
-  const api = client(app, tokenFor(app, 'executive_producer'));
+export async function castingFixtures(app: FastifyInstance) {
+  const api = client(app, await tokenFor(app, 'executive_producer'));
   let n = 0;
   return {
     async actor(

@@ -5,8 +5,8 @@ import { actorsOfMovie, castingFixtures, castingSnapshot } from './helpers.ts';
 // "A movie always has at least one actor", also when requests race. On PostgreSQL the requests below really run
 // at the same time (a pool of connections); on PGlite they are serialised, and the rule must hold there too.
 const { app, db, database } = await buildTestApp(t);
-const director = tokenFor(app, 'casting_director');
-const fixtures = castingFixtures(app);
+const director = await tokenFor(app, 'casting_director');
+const fixtures = await castingFixtures(app);
 const ROUNDS = 30;
 
 const removeActor = (id: number) => inject(app, { method: 'DELETE', url: `/actors/${id}`, token: director });
@@ -90,7 +90,7 @@ t.test(`five actors leaving one movie at once, ${ROUNDS} times: all but one succ
 t.test(
   `recasting a movie while its new actor is deleted, ${ROUNDS} times: never an empty cast`,
   async (t) => {
-    const producer = tokenFor(app, 'executive_producer');
+    const producer = await tokenFor(app, 'executive_producer');
     for (let round = 0; round < ROUNDS; round++) {
       const a = await fixtures.actor();
       const b = await fixtures.actor();

@@ -5,9 +5,9 @@ import { client } from '../helpers/client.ts';
 import { castingFixtures } from './helpers.ts';
 
 const { app } = await buildTestApp(t);
-const token = tokenFor(app, 'casting_assistant');
+const token = await tokenFor(app, 'casting_assistant');
 const api = client(app, token);
-const fixtures = castingFixtures(app);
+const fixtures = await castingFixtures(app);
 
 const actors: components['schemas']['ActorDetail'][] = [];
 const movies: components['schemas']['MovieDetail'][] = [];

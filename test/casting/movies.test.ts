@@ -4,9 +4,9 @@ import { client } from '../helpers/client.ts';
 import { actorsOfMovie, castingFixtures, refusals } from './helpers.ts';
 
 const { app, db } = await buildTestApp(t);
-const token = tokenFor(app, 'executive_producer');
+const token = await tokenFor(app, 'executive_producer');
 const api = client(app, token);
-const fixtures = castingFixtures(app);
+const fixtures = await castingFixtures(app);
 const refused = refusals(app, db, token);
 
 const peter = await fixtures.actor({ name: 'Peter', age: 23, gender: 'M' });

@@ -5,7 +5,7 @@ import { castingFixtures, castingSnapshot } from './helpers.ts';
 
 // The role table of API.md, operation by operation: which roles may call each casting operation.
 const { app, db } = await buildTestApp(t);
-const fixtures = castingFixtures(app);
+const fixtures = await castingFixtures(app);
 
 const ASSISTANT_UP = ['casting_assistant', 'casting_director', 'executive_producer', 'admin'];
 const DIRECTOR_UP = ['casting_director', 'executive_producer', 'admin'];

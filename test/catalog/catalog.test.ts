@@ -8,7 +8,7 @@ const database = await createTestDatabase(t);
 t.test('a page passes through unchanged, with links to this service', async (t) => {
   const fake = await fakeUpstream(t);
   const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
 
   const first = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(first.statusCode, 200);
@@ -47,7 +47,7 @@ t.test('a page passes through unchanged, with links to this service', async (t) 
 t.test('every page of the catalogue comes through, nulls and empty genres included', async (t) => {
   const fake = await fakeUpstream(t, { movies: 95, seed: 7 });
   const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const seen = [];
   for (let page = 1; page <= 10; page++) {
     const res = await inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
@@ -66,7 +66,7 @@ t.test('every page of the catalogue comes through, nulls and empty genres includ
 t.test('the basic-auth credentials reach the upstream', async (t) => {
   const fake = await fakeUpstream(t);
   const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  await inject(app, { method: 'GET', url: '/catalog/movies', token: tokenFor(app, 'member') });
+  await inject(app, { method: 'GET', url: '/catalog/movies', token: await tokenFor(app, 'member') });
   t.equal(fake.requests[0]?.authorization, expectedAuthorization);
   t.equal(fake.requests[0]?.outcome, 'ok');
 });
@@ -74,7 +74,7 @@ t.test('the basic-auth credentials reach the upstream', async (t) => {
 t.test('credentials the upstream refuses are a 502, not retried', async (t) => {
   const fake = await fakeUpstream(t);
   const { app } = await buildTestApp(t, catalogEnv(fake, { MOVIE_API_PASSWORD: 'wrong' }), database);
-  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: tokenFor(app, 'member') });
+  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: await tokenFor(app, 'member') });
   t.equal(res.statusCode, 502);
   t.same(res.json(), {
     success: false,
@@ -88,7 +88,7 @@ t.test('credentials the upstream refuses are a 502, not retried', async (t) => {
 t.test('a page past the end is a 404, not retried and not an outage', async (t) => {
   const fake = await fakeUpstream(t);
   const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_BREAKER_THRESHOLD: '1' }), database);
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const res = await inject(app, { method: 'GET', url: '/catalog/movies?page=31', token });
   t.equal(res.statusCode, 404);
   t.same(res.json(), { success: false, error: 404, message: 'catalogue page 31 not found' });
@@ -100,7 +100,7 @@ t.test('a page past the end is a 404, not retried and not an outage', async (t) 
 t.test("the seed's `data` is accepted as well as the real upstream's `results`", async (t) => {
   const fake = await fakeUpstream(t, { listKey: 'data' });
   const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: tokenFor(app, 'member') });
+  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: await tokenFor(app, 'member') });
   t.equal(res.statusCode, 200);
   t.same(res.json().data, fake.movies.slice(0, 10));
 });
@@ -108,7 +108,7 @@ t.test("the seed's `data` is accepted as well as the real upstream's `results`",
 t.test('concurrent requests for one page share one upstream call', async (t) => {
   const fake = await fakeUpstream(t, { latencyMs: 300 });
   const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_ATTEMPT_TIMEOUT_MS: '1000' }), database);
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const get = (page: number) => inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
   const responses = await Promise.all([get(4), get(4), get(4), get(4), get(4), get(5)]);
   t.same(
@@ -126,7 +126,7 @@ t.test('concurrent requests for one page share one upstream call', async (t) => 
 t.test('bad page numbers and missing tokens never reach the upstream', async (t) => {
   const fake = await fakeUpstream(t);
   const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   for (const page of ['0', '-1', 'abc', '1.5']) {
     const res = await inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
     t.equal(res.statusCode, 400, `page=${page}`);

@@ -53,7 +53,7 @@ t.test('calls by outcome and the breaker state follow the upstream through an ou
     }),
     database,
   );
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const get = (page: number) => inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
 
   let before = await metrics(app);
@@ -105,7 +105,7 @@ t.test('an upstream that never answers shows as retries and a timed-out call', a
     }),
     database,
   );
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const before = await metrics(app);
   const res = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(res.statusCode, 503);

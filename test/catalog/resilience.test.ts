@@ -19,7 +19,7 @@ function retryAfter(headers: Record<string, unknown>): number {
 t.test('30 % of upstream requests failing: retries make every request succeed', async (t) => {
   const fake = await fakeUpstream(t, { failRate: 0.3, seed: 3 });
   const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_MAX_ATTEMPTS: '8' }), database);
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   for (let page = 1; page <= 30; page++) {
     const res = await inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
     t.equal(res.statusCode, 200, `page ${page}`);
@@ -35,7 +35,7 @@ t.test('30 % of upstream requests failing: retries make every request succeed', 
 t.test('an upstream failing every time: all attempts made, then 503 with Retry-After', async (t) => {
   const fake = await fakeUpstream(t, { failRate: 1 });
   const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: tokenFor(app, 'member') });
+  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: await tokenFor(app, 'member') });
   t.equal(res.statusCode, 503);
   t.same(res.json(), { success: false, error: 503, message: 'movie catalogue unavailable' });
   retryAfter(res.headers);
@@ -53,7 +53,7 @@ t.test('the circuit opens after consecutive failed calls and closes once the ups
     }),
     database,
   );
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const get = () => inject(app, { method: 'GET', url: '/catalog/movies?page=2', token });
 
   t.equal((await get()).statusCode, 503);
@@ -89,7 +89,7 @@ t.test('a failed probe opens the circuit again', async (t) => {
     }),
     database,
   );
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const get = () => inject(app, { method: 'GET', url: '/catalog/movies', token });
   await get();
   t.equal(fake.hits, 1);
@@ -107,7 +107,7 @@ t.test('the last good copy is served, marked stale, when the upstream fails', as
     catalogEnv(fake, { CATALOG_BREAKER_THRESHOLD: '2', CATALOG_MAX_ATTEMPTS: '2' }),
     database,
   );
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const fetchedAt = Date.now();
   const fresh = await inject(app, { method: 'GET', url: '/catalog/movies?page=3', token });
   t.equal(fresh.statusCode, 200);
@@ -150,7 +150,7 @@ t.test('hanging upstream: attempts time out, and no request outlives the deadlin
     }),
     database,
   );
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
 
   // Timed on a booted app (the first inject would otherwise boot it) and on app.inject itself: the helper's
   // contract check compiles validators on first use, which is the test's time, not the server's.
@@ -205,7 +205,7 @@ t.test('a body slower than the attempt timeout is an attempt that timed out', as
     catalogEnv(fake, { CATALOG_MAX_ATTEMPTS: '2', CATALOG_ATTEMPT_TIMEOUT_MS: '500' }),
     database,
   );
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const res = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(res.statusCode, 503);
   t.equal(fake.hits, 2, 'retried');
@@ -218,7 +218,7 @@ t.test('a body slower than the attempt timeout is an attempt that timed out', as
 t.test('dropped connections are retried', async (t) => {
   const fake = await fakeUpstream(t, { dropRate: 1 });
   const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_MAX_ATTEMPTS: '8' }), database);
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const down = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(down.statusCode, 503);
   t.equal(fake.hits, 8);
@@ -234,7 +234,7 @@ t.test('dropped connections are retried', async (t) => {
 t.test('a malformed upstream body is a 502, not retried', async (t) => {
   const fake = await fakeUpstream(t, { malformedRate: 1 });
   const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   const notJson = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(notJson.statusCode, 502);
   t.same(notJson.json(), {
@@ -266,7 +266,7 @@ t.test('the upstream credentials never reach the logs', async (t) => {
   );
   const app = await buildApp(config, { db: database.db, logger: { level: 'trace', stream } });
   t.teardown(() => app.close());
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   await inject(app, { method: 'GET', url: '/catalog/movies', token });
   await inject(app, { method: 'GET', url: '/catalog/movies', token });
   const log = lines.join('');
@@ -283,7 +283,7 @@ t.test('without Redis the copies live in a bounded in-memory cache', async (t) =
     catalogEnv(fake, { REDIS_URL: '', CATALOG_CACHE_ENTRIES: '2', CATALOG_BREAKER_THRESHOLD: '100' }),
     database,
   );
-  const token = tokenFor(app, 'member');
+  const token = await tokenFor(app, 'member');
   for (const page of [1, 2, 3])
     await inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
   fake.configure({ failRate: 1 });
@@ -305,7 +305,7 @@ t.test(
     const fresh = await inject(first.app, {
       method: 'GET',
       url: '/catalog/movies?page=6',
-      token: tokenFor(first.app, 'member'),
+      token: await tokenFor(first.app, 'member'),
     });
     t.equal(fresh.statusCode, 200);
     const redis = first.app.deps.redis;
@@ -323,7 +323,7 @@ t.test(
     const stale = await inject(other.app, {
       method: 'GET',
       url: '/catalog/movies?page=6',
-      token: tokenFor(other.app, 'member'),
+      token: await tokenFor(other.app, 'member'),
     });
     t.equal(stale.statusCode, 200, "another process serves the first one's copy");
     t.equal(stale.headers['x-catalog-stale'], 'true');

@@ -10,7 +10,7 @@ const REQUESTS = 200;
 const seed = Number(process.env.SOAK_SEED ?? 1);
 const fake = await fakeUpstream(t, { failRate: 0.3, seed });
 const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_MAX_ATTEMPTS: '10' }));
-const token = tokenFor(app, 'member');
+const token = await tokenFor(app, 'member');
 
 t.test(`${REQUESTS} sequential requests at 30 % upstream failures all succeed, fresh`, async (t) => {
   const statuses: Record<number, number> = {};

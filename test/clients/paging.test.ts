@@ -36,13 +36,13 @@ async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 t.test('actors and movies: page by page until the total is reached', async (t) => {
-  const fixtures = castingFixtures(app);
+  const fixtures = await castingFixtures(app);
   const actors = [];
   for (let i = 0; i < 25; i++) actors.push(await fixtures.actor());
   const movies = [];
   for (let i = 0; i < 3; i++) movies.push(await fixtures.movie([actors[i]?.id ?? 0]));
 
-  const { api, paths } = counted(app, tokenFor(app, 'casting_assistant'));
+  const { api, paths } = counted(app, await tokenFor(app, 'casting_assistant'));
   const ids = (await all(api.paginate('/actors', { query: { limit: 10 } }))).map((a) => a.id);
   t.same(ids, actors.map((a) => a.id));
   t.same(paths, ['/actors?limit=10', '/actors?limit=10&page=2', '/actors?limit=10&page=3']);
@@ -57,7 +57,7 @@ t.test('actors and movies: page by page until the total is reached', async (t) =
 
 t.test('users, as an admin', async (t) => {
   for (let i = 0; i < 4; i++) await createUser(app, db);
-  const { api } = counted(app, tokenFor(app, 'admin'));
+  const { api } = counted(app, await tokenFor(app, 'admin'));
   const users = await all(api.paginate('/api/v1/users', { query: { limit: 3 } }));
   const rows = await db.selectFrom('users').select('id').orderBy('id').execute();
   t.same(users.map((u) => u.id), rows.map((r) => r.id));
@@ -74,13 +74,13 @@ t.test('messages: limit and offset until X-Total-Count', async (t) => {
 });
 
 t.test('the catalogue: until `next` is null', async (t) => {
-  const { api, paths } = counted(app, tokenFor(app, 'member'));
+  const { api, paths } = counted(app, await tokenFor(app, 'member'));
   const movies = await all(api.paginate('/catalog/movies'));
   t.same(movies.map((m) => m.uuid), fake.movies.map((m) => m.uuid));
   t.equal(paths.length, 3);
 });
 
 t.test('a refused page throws the typed error', async (t) => {
-  const { api } = counted(app, tokenFor(app, 'member'));
+  const { api } = counted(app, await tokenFor(app, 'member'));
   await t.rejects(all(api.paginate('/actors')), { name: 'MarqueeError', status: 403, body: { error: 403 } });
 });

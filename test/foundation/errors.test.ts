@@ -2,7 +2,7 @@ import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 
 const { app } = await buildTestApp(t, { BODY_LIMIT: '2048' });
-const producer = tokenFor(app, 'executive_producer');
+const producer = await tokenFor(app, 'executive_producer');
 
 t.test('malformed JSON is a 400 in the error shape', async (t) => {
   const res = await inject(app, {
@@ -99,7 +99,7 @@ t.test('a valid token without the permission is a 403', async (t) => {
   const res = await inject(app, {
     method: 'POST',
     url: '/movies',
-    token: tokenFor(app, 'casting_director'),
+    token: await tokenFor(app, 'casting_director'),
     payload: { title: 'Genesis II', date_release: '20200403', actors_id: [29] },
   });
   t.equal(res.statusCode, 403);

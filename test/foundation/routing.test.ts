@@ -4,7 +4,7 @@ import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 
 const { document } = loadSpec();
 const { app } = await buildTestApp(t);
-const admin = tokenFor(app, 'admin');
+const admin = await tokenFor(app, 'admin');
 
 /** A concrete URL for a path template: numeric ids and uuids where the spec has parameters. */
 function concrete(template: string): string {

@@ -10,6 +10,7 @@ import { type Config, type Env, loadConfig } from '../../src/config/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { assertMatchesSpec } from './contract.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { createUser } from './users.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -61,12 +62,12 @@ export async function inject(
   return response as Response;
 }
 
-/** An access token for a role, signed as the app signs them; `id` need not exist unless the test needs a user. */
-export function tokenFor(
-  app: FastifyInstance,
-  role: string,
-  id = 999_999,
-  username = `${role}-user`,
-): string {
+/** An access token signed as the app signs them, whether or not user `id` exists (the app refuses it if not). */
+export function signedToken(app: FastifyInstance, role: string, id: number, username = `${role}-user`): string {
   return signAccessToken(app, { id, username, role });
+}
+
+/** An access token of a new user with this role: the app accepts only tokens of users that exist. */
+export async function tokenFor(app: FastifyInstance, role: string): Promise<string> {
+  return (await createUser(app, app.deps.db, { role })).token;
 }

@@ -1,5 +1,6 @@
 /** Real server processes for tests that need one of their own: `node src/server.ts`, stopped in teardown. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -8,10 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import fastifyJwt from '@fastify/jwt';
-import Fastify from 'fastify';
 import type { Test } from 'tap';
-import { signAccessToken } from '../../src/auth/tokens.ts';
 import type { Env } from '../../src/config/index.ts';
 import { TEST_JWT_SECRET } from './app.ts';
 
@@ -211,12 +209,44 @@ export function tryConnect(port: number): Promise<'refused' | 'accepted'> {
   });
 }
 
-/** An access token the servers started with `JWT_SECRET=secret` accept, signed as the app signs its own. */
-export async function accessToken(role: string, secret = TEST_JWT_SECRET): Promise<string> {
-  const signer = Fastify();
-  await signer.register(fastifyJwt, { secret, sign: { iss: 'marquee', aud: 'marquee', expiresIn: 3600 } });
-  await signer.ready();
-  const token = signAccessToken(signer, { id: 1, username: `${role}-user`, role });
-  await signer.close();
+/** Start a server with these to have an admin that `serverToken` can log in as. */
+export const SERVER_ADMIN = { ADMIN_USERNAME: 'process-admin', ADMIN_PASSWORD: 'process-admin-password' };
+
+async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * An access token of a real user, accepted by every server in `bases` (the servers accept only tokens of users
+ * that exist): `admin` logs in as SERVER_ADMIN (the servers must have been started with it); `member` registers
+ * one new user on each server, which servers on embedded databases of their own all number alike.
+ */
+export async function serverToken(bases: string[], role: 'admin' | 'member'): Promise<string> {
+  let token: unknown;
+  if (role === 'admin') {
+    const login = await post(`${bases[0]}/api/auth/token/`, {
+      username: SERVER_ADMIN.ADMIN_USERNAME,
+      password: SERVER_ADMIN.ADMIN_PASSWORD,
+    });
+    token = login.json.access;
+  } else {
+    const credentials = { username: `member-${randomUUID()}`, password: 'correct-horse-battery' };
+    for (const base of bases) {
+      const registered = await post(`${base}/register/`, credentials);
+      // Several servers over one shared database: the first registration made the user.
+      if (registered.status === 201) token ??= registered.json.access_token;
+      else if (registered.status !== 409) throw new Error(`registering answered ${registered.status}`);
+    }
+  }
+  if (typeof token !== 'string') throw new Error(`no ${role} token`);
+  for (const base of bases) {
+    const me = await fetch(`${base}/api/v1/user`, { headers: { authorization: `Bearer ${token}` } });
+    if (me.status !== 200) throw new Error(`the ${role} token answered ${me.status} at ${base}`);
+  }
   return token;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/index.ts';
-import { tokenFor } from './app.ts';
+import { signedToken } from './app.ts';
 
 let sequence = 0;
 
@@ -21,5 +21,5 @@ export async function createUser(
     .values({ username, email: options.email ?? null, password_hash: 'placeholder:not-a-hash', role })
     .returning(['id'])
     .executeTakeFirstOrThrow();
-  return { id: row.id, username, role, token: tokenFor(app, role, row.id, username) };
+  return { id: row.id, username, role, token: signedToken(app, role, row.id, username) };
 }

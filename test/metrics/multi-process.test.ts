@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { createTestDatabase } from '../helpers/database.ts';
-import { accessToken, startServer } from '../helpers/server-process.ts';
+import { SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
 import { mixedKinds, Traffic } from './load.ts';
 
 const { DATABASE_URL, REDIS_URL } = process.env;
@@ -13,21 +13,23 @@ if (!DATABASE_URL || !REDIS_URL) {
   );
 } else {
   const database = await createTestDatabase(t);
-  const admin = await accessToken('admin');
-  const member = await accessToken('member');
-  const kinds = mixedKinds(member);
+  let admin = '';
+  let kinds = mixedKinds('');
   // Thousands of requests, each logged twice at info: only warnings are worth reading here.
   const env = () => ({
     DATABASE_URL: database.url,
     REDIS_URL,
     REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
     LOG_LEVEL: 'warn',
+    ...SERVER_ADMIN,
   });
 
   t.test('three server processes keep one exact count under 3 000 concurrent requests', async (t) => {
     const shared = env();
     const servers = (await Promise.all([1, 2, 3].map(() => startServer(t, shared)))).map((s) => s.url);
     const traffic = new Traffic(t);
+    admin = await serverToken(servers, 'admin');
+    kinds = mixedKinds(await serverToken(servers, 'member'));
 
     // Their start-up health checks are wiped: from here on, every request the test sends is counted.
     await traffic.reset(servers[1]!, admin);

@@ -55,7 +55,7 @@ const prefix = `test:${randomUUID()}:`;
 const proxy = await redisProxy(t, new URL(redisUrl));
 const { app: a } = await buildTestApp(t, { REDIS_KEY_PREFIX: prefix }, database);
 const { app: b } = await buildTestApp(t, { REDIS_KEY_PREFIX: prefix, REDIS_URL: proxy.url }, database);
-const admin = tokenFor(a, 'admin');
+const admin = await tokenFor(a, 'admin');
 
 async function count(t: Test, app: FastifyInstance) {
   const res = await inject(app, { method: 'GET', url: '/request-count/', token: admin });

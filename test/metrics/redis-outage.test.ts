@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { createTestDatabase } from '../helpers/database.ts';
-import { accessToken, freePort, startServer } from '../helpers/server-process.ts';
+import { freePort, SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
 import { mixedKinds, Traffic } from './load.ts';
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
@@ -58,11 +58,12 @@ if (!process.env.REDIS_URL || !hasRedisServer) {
         REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
         // Thousands of requests, each logged twice at info: only warnings are worth reading here.
         LOG_LEVEL: 'warn',
+        ...SERVER_ADMIN,
         ...(database.url ? { DATABASE_URL: database.url } : {}),
       };
       const servers = (await Promise.all([1, 2].map(() => startServer(t, env)))).map((s) => s.url);
-      const admin = await accessToken('admin');
-      const kinds = mixedKinds(await accessToken('member'));
+      const admin = await serverToken(servers, 'admin');
+      const kinds = mixedKinds(await serverToken(servers, 'member'));
       const traffic = new Traffic(t);
 
       await traffic.reset(servers[0]!, admin);

@@ -5,8 +5,8 @@ import { buildTestApp, inject, testEnv, tokenFor } from '../helpers/app.ts';
 
 // These run without Redis whatever the environment says: the in-process counter is what they check.
 const { app, database } = await buildTestApp(t, { REDIS_URL: '' });
-const admin = tokenFor(app, 'admin');
-const member = tokenFor(app, 'member');
+const admin = await tokenFor(app, 'admin');
+const member = await tokenFor(app, 'member');
 
 async function count(t: Test): Promise<number> {
   const res = await inject(app, { method: 'GET', url: '/request-count/', token: member });
@@ -102,7 +102,7 @@ t.test('with REQUEST_COUNTER=false there is no counter and both endpoints say it
     ['GET', '/request-count/'],
     ['POST', '/request-count/reset/'],
   ] as const) {
-    const res = await inject(off, { method, url, token: tokenFor(off, 'admin') });
+    const res = await inject(off, { method, url, token: await tokenFor(off, 'admin') });
     t.equal(res.statusCode, 404, `${method} ${url}`);
     t.same(res.json(), {
       success: false,

@@ -15,7 +15,7 @@ if (!redisUrl) {
 
 const proxy = await startHoldingProxy(t, redisUrl);
 const { app } = await buildTestApp(t, { REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
-const admin = tokenFor(app, 'admin');
+const admin = await tokenFor(app, 'admin');
 
 t.test('requests are answered while Redis holds every increment, and counted once it answers', async (t) => {
   const reset = await inject(app, { method: 'POST', url: '/request-count/reset/', token: admin });

@@ -62,7 +62,7 @@ t.test('with METRICS_TOKEN, /metrics needs exactly that bearer token', async (t)
     { authorization: 'Bearer wrong-token' },
     { authorization: `Bearer ${METRICS_TOKEN}x` },
     { authorization: `Basic ${Buffer.from(`prometheus:${METRICS_TOKEN}`).toString('base64')}` },
-    { authorization: `Bearer ${tokenFor(app, 'admin')}` },
+    { authorization: `Bearer ${await tokenFor(app, 'admin')}` },
   ];
   for (const headers of refused) {
     const res = await inject(app, { method: 'GET', url: '/metrics', headers });
