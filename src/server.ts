@@ -1,7 +1,5 @@
 import cluster from 'node:cluster';
 import 'dotenv/config';
-import { buildApp } from './app.ts';
-import { ensureAdmin } from './auth/accounts.ts';
 import { type Config, ConfigError, loadConfig } from './config/index.ts';
 import { createDatabase } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -56,6 +54,9 @@ async function prepare(config: Config): Promise<void> {
 }
 
 async function serve(config: Config): Promise<void> {
+  // Loaded only now: a start-up that fails (busy port, unknown database) says so without loading the app first.
+  const { buildApp } = await import('./app.ts');
+  const { ensureAdmin } = await import('./auth/accounts.ts');
   const app = await buildApp(config);
   await ensureAdmin(app.deps.db, config, app.log);
   handleShutdown(app, config.shutdownTimeoutMs);

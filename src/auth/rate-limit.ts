@@ -30,7 +30,7 @@ class Outage {
     redisFailOpen.inc({ use: 'rate_limit' });
     if (!this.down) {
       this.down = true;
-      this.log.warn({ reason }, 'rate limiter: Redis unavailable; letting requests through unlimited until it is back');
+      this.log.warn({ reason }, 'rate limiter: Redis unavailable; requests go through unlimited until it is back');
     }
     return new Error(reason);
   }

@@ -58,7 +58,9 @@ export const REDIS_FAIL_OPEN_USES = ['rate_limit', 'request_counter'] as const;
 
 export const redisFailOpen = new Counter({
   name: 'marquee_redis_fail_open_total',
-  help: 'Requests that went ahead without Redis (unreachable or slower than REDIS_TIMEOUT_MS), by use: rate_limit (not limited), request_counter (counted in this process, handed over later).',
+  help:
+    'Requests that went ahead without Redis (unreachable, or slower than REDIS_TIMEOUT_MS), by use: ' +
+    'rate_limit (not limited), request_counter (counted in this process, handed over later).',
   labelNames: ['use'] as const,
   registers: [registry],
 });

@@ -64,7 +64,8 @@ if (!redisUrl) {
         const warm = (agent: Agent) =>
           Promise.all(Array.from({ length: CONNECTIONS }, () => keepAliveGet(agent, server.port, '/health')));
         const idle = await warm(idleAgent);
-        t.equal(new Set(idle.map((a) => a.socket)).size, CONNECTIONS, `${CONNECTIONS} idle keep-alive connections`);
+        const sockets = new Set(idle.map((a) => a.socket)).size;
+        t.equal(sockets, CONNECTIONS, `${CONNECTIONS} idle keep-alive connections`);
         await warm(busyAgent);
 
         // ...and as many with a request in flight on each.
@@ -73,7 +74,9 @@ if (!redisUrl) {
         const inFlight = ids.map((id) => keepAliveGet(busyAgent, server.port, '/ready', { 'x-request-id': id }));
         let settled = 0;
         for (const request of inFlight) void request.finally(() => (settled += 1)).catch(() => {});
-        for (const id of ids) await server.waitForLog((line) => line.reqId === id && line.msg === 'incoming request');
+        for (const id of ids) {
+          await server.waitForLog((line) => line.reqId === id && line.msg === 'incoming request');
+        }
         await proxy.holding();
 
         const signalled = Date.now();
