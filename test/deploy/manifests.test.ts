@@ -3,6 +3,7 @@
  * with: the variables src/config reads (and accepts), the routes in openapi.yaml, package.json's commands and
  * the server's shutdown bound.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +25,9 @@ const CONFIG_VARIABLES = new Set(
   ),
 );
 const SECRET_VARIABLES = ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN', 'ADMIN_PASSWORD'];
-/** The graceful-shutdown bound in src/server.ts (close-with-grace's delay), in seconds. */
+/** The graceful-shutdown bound by default (SHUTDOWN_TIMEOUT_MS), in seconds. */
 const SHUTDOWN_SECONDS =
-  Number(/closeWithGrace\(\{ delay: ([\d_]+)/.exec(read('src/server.ts'))?.[1]?.replaceAll('_', '')) / 1000;
+  loadConfig({ DATA_DIR: 'memory://', JWT_SECRET: 'x'.repeat(32) }).config.shutdownTimeoutMs / 1000;
 
 function publicGet(path: string): boolean {
   const get = document.paths[path]?.get as { security?: unknown[] } | undefined;
@@ -140,6 +141,8 @@ t.test(
     t.ok(inImage(join(ROOT, 'db/migrations')), 'the migrations are in the image');
     t.ok(inImage(join(ROOT, 'openapi.yaml')), 'the spec the server runs on is in the image');
     t.ok(inImage(join(ROOT, 'scripts/db.ts')), 'the migration command is in the image');
+    t.ok(inImage(join(ROOT, 'scripts/users.ts')), 'the users command is in the image');
+    t.ok(inImage(join(ROOT, 'bin/marquee.js')), 'the launcher is in the image');
   },
 );
 
@@ -152,10 +155,36 @@ function interpolate(value: string, given: Record<string, string>): string {
   });
 }
 
+/** Top-level keys Compose v1.29 and v2 both accept (v1 rejects `name`). */
+const COMPOSE_TOP_LEVEL = ['services', 'volumes', 'networks', 'configs', 'secrets'];
+
+const composeEnv = { ...process.env, JWT_SECRET: 'compose-test-secret-0123456789-0123456789' };
+const composeCommands = [['docker', 'compose'], ['docker-compose']].filter(
+  ([command, ...args]) => spawnSync(command!, [...args, 'version'], { env: composeEnv }).status === 0,
+);
+const noCompose =
+  composeCommands.length === 0 &&
+  'neither `docker compose` (v2) nor docker-compose (v1.29) is installed; the next test checks the structure';
+
+t.test('docker-compose.yml: `config` of each Compose here accepts it', { skip: noCompose }, async (t) => {
+  const env = composeEnv;
+  for (const [command, ...args] of composeCommands) {
+    const run = spawnSync(command!, [...args, '-f', 'docker-compose.yml', 'config', '-q'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
+    t.equal(run.status, 0, `${[command, ...args].join(' ')} config accepts it ${run.stderr}`);
+  }
+});
+
 t.test('docker-compose.yml: PostgreSQL, Redis, one migration run, scalable API behind a proxy', async (t) => {
   const compose = parse(read('docker-compose.yml'), { merge: true }) as {
     services: Record<string, Record<string, any>>;
   };
+  for (const key of Object.keys(compose)) {
+    t.ok(COMPOSE_TOP_LEVEL.includes(key) || key.startsWith('x-'), `top-level ${key}: Compose v1 and v2 take it`);
+  }
   const { services } = compose;
   const secret = 'compose-test-secret-0123456789-0123456789';
   const envOf = (service: string): Env =>
@@ -166,6 +195,19 @@ t.test('docker-compose.yml: PostgreSQL, Redis, one migration run, scalable API b
       ]),
     );
   t.throws(() => interpolate(String(services.api?.environment.JWT_SECRET), {}), 'JWT_SECRET must be given');
+  const admin = { ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'a-long-admin-password' };
+  const adminEnv = Object.fromEntries(
+    Object.entries(services.api?.environment ?? {}).map(([k, v]) => [
+      k,
+      interpolate(String(v), { JWT_SECRET: secret, ...admin }),
+    ]),
+  );
+  t.same(
+    loadConfig(adminEnv).config.admin,
+    { username: 'boss', password: 'a-long-admin-password' },
+    'ADMIN_USERNAME/ADMIN_PASSWORD given to compose reach the api',
+  );
+  t.match(read('docker-compose.yml'), /docker compose .*run --rm api npm run users -- /, 'the users command');
 
   const api = services.api as Record<string, any>;
   const config = checkVariables(t, envOf('api'), 'api');
@@ -241,6 +283,7 @@ t.test('deploy/k8s: probes, Job, Service, autoscaler and settings that exist', a
   }
   const env: Env = { ...configMap.data, ...secret.stringData };
   const config = checkVariables(t, env, 'ConfigMap + Secret');
+  t.ok(config.admin, 'the Secret carries ADMIN_USERNAME and ADMIN_PASSWORD');
 
   const deployment = one('Deployment');
   const job = one('Job');
