@@ -35,7 +35,11 @@ export async function startRedis(t: Test, options: { port?: number; bind?: strin
   const bind = options.bind ?? '127.0.0.1';
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', bind, '--save', '', '--appendonly', 'no'],
+    [
+      ...['--port', String(port), '--bind', ...bind.split(' '), '--save', '', '--appendonly', 'no'],
+      // Bound to test namespaces' links rather than the loopback: protected mode would refuse them.
+      ...['--protected-mode', bind === '127.0.0.1' ? 'yes' : 'no'],
+    ],
     { stdio: 'ignore' },
   );
   t.teardown(() => {
