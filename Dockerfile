@@ -15,9 +15,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json package-lock.json openapi.yaml ./
+COPY bin ./bin
 COPY src ./src
 COPY db ./db
-COPY scripts/db.ts ./scripts/db.ts
+COPY scripts/db.ts scripts/users.ts ./scripts/
 # Root owns the files and the service cannot change them; it runs as the image's unprivileged "node" user.
 USER node
 EXPOSE 3000
@@ -26,4 +27,6 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Migrations are their own step, run once per release, never by every replica:
 #   docker run --rm <image> node scripts/db.ts up      (what `npm run db:migrate` runs)
-CMD ["node", "--max-semi-space-size=16", "src/server.ts"]
+# Users and tokens (the image's createsuperuser):  docker compose run --rm api npm run users -- create ...
+# bin/marquee.js checks the Node.js version before the TypeScript sources load (what `npm start` runs).
+CMD ["node", "--max-semi-space-size=16", "bin/marquee.js"]

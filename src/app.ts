@@ -4,7 +4,12 @@ import formbody from '@fastify/formbody';
 import fastifyJwt from '@fastify/jwt';
 import fastifyRedis from '@fastify/redis';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  errorCodes,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
 import { configureHashing } from './auth/passwords.ts';
@@ -42,10 +47,18 @@ declare module 'fastify' {
 
 const require = createRequire(import.meta.url);
 
-/** Whatever a handler or plugin hands the logger, these never reach the log. */
+/** Whatever a handler or plugin hands the logger, these never reach the log. Readable lines in a terminal. */
 export function loggerOptions(config: Config) {
   return {
     level: config.logLevel,
+    ...(process.stdout.isTTY
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+          },
+        }
+      : {}),
     redact: {
       paths: [
         'req.headers.authorization',
@@ -77,6 +90,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     genReqId: requestIdFor,
     requestTimeout: config.requestTimeoutMs,
     handlerTimeout: config.handlerTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // On close, keep-alive sockets with no request on them are closed at once instead of lingering.
+    forceCloseConnections: 'idle',
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // Node.js checks the headers and request timeouts only this often (30 s by default): often enough
+      // that a slow-header client is cut off close to HEADERS_TIMEOUT_MS.
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
+    },
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // A URL the router cannot decode (`/%zz`) fails before any hook runs; answer it in the error shape too.
     frameworkErrors: (_error, _request, reply) => {
@@ -84,9 +106,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     clientErrorHandler: createClientErrorHandler(),
   });
+  app.server.maxConnections = config.maxConnections;
   app.setValidatorCompiler(createValidatorCompiler());
   configureHashing(config.hashing);
   installErrorHandler(app);
+
+  // During a shutdown every response closes its connection, so no client sends a request on a socket about to
+  // go away.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
 
   const ownDb = options.db === undefined;
   const created = ownDb
@@ -118,8 +153,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(security, { config });
   await app.register(unreadBodies);
 
-  // text/plain is not an API input: without its parser such bodies get a 415 instead of a confusing 400.
+  // text/plain, text/html and YAML are media types of responses only; as request bodies they get a 415, and
+  // having a parser for them is what fastify-openapi-glue checks (it warns about every media type in the spec).
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(['text/plain', 'text/html', 'application/yaml'], (request, _body, done) => {
+    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']), undefined);
+  });
   await app.register(formbody);
   await app.register(fastifyJwt, {
     secret: config.jwt.secret,

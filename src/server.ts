@@ -1,13 +1,17 @@
 import cluster from 'node:cluster';
-import closeWithGrace from 'close-with-grace';
 import 'dotenv/config';
-import { buildApp } from './app.ts';
-import { ensureAdmin } from './auth/accounts.ts';
 import { type Config, ConfigError, loadConfig } from './config/index.ts';
 import { createDatabase } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { claimDataFolder } from './db/owner.ts';
 import { waitForDatabase } from './db/wait.ts';
+import { docsUrl, ensurePortFree, handleShutdown, listenError } from './operations/lifecycle.ts';
+
+/** A start-up that cannot succeed says why in one line and exits 1: no stack trace, no retries. */
+function fail(reason: string): never {
+  console.error(`start-up failed: ${reason}`);
+  process.exit(1);
+}
 
 function readConfig(): Config {
   try {
@@ -32,10 +36,14 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
-/** Waits (bounded) for PostgreSQL, then migrates unless a separate step does (MIGRATE_ON_START=false). */
-async function prepareDatabase(config: Config): Promise<void> {
+/**
+ * Checks the port first (a busy one is reported in a moment, not after migrating), waits (bounded) for
+ * PostgreSQL, then migrates unless a separate step does (MIGRATE_ON_START=false).
+ */
+async function prepare(config: Config): Promise<void> {
   try {
     await claimDataFolder(config);
+    await ensurePortFree(config.host, config.port);
     if (config.databaseUrl) {
       await waitForDatabase(config.databaseUrl, config.dbStartupTimeoutMs, (message) =>
         console.warn(message),
@@ -43,27 +51,32 @@ async function prepareDatabase(config: Config): Promise<void> {
     }
     if (config.migrateOnStart) await migrate(config);
   } catch (error) {
-    console.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    fail(error instanceof Error ? error.message : String(error));
   }
 }
 
 async function serve(config: Config): Promise<void> {
+  // Loaded only now: a start-up that fails (busy port, unknown database) says so without loading the app first.
+  const { buildApp } = await import('./app.ts');
+  const { ensureAdmin } = await import('./auth/accounts.ts');
   const app = await buildApp(config);
   await ensureAdmin(app.deps.db, config, app.log);
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal }, 'shutting down');
-    await app.close();
-  });
-  await app.listen({ host: config.host, port: config.port });
+  handleShutdown(app, config.shutdownTimeoutMs);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    fail(listenError(error, config));
+  }
+  if (cluster.isPrimary || cluster.worker?.id === 1) {
+    app.log.info(`API documentation: ${docsUrl(config.host, app.server.address())}`);
+  }
 }
 
 const config = readConfig();
 // PGlite is an in-process database: only one process may open its data folder.
 const workers = config.databaseUrl ? config.workers : 1;
 if (workers > 1 && cluster.isPrimary) {
-  await prepareDatabase(config);
+  await prepare(config);
   if (config.requestCounter && !config.redisUrl) {
     console.warn('warning: WORKERS > 1 without REDIS_URL: each worker keeps a request count of its own');
   }
@@ -85,6 +98,6 @@ if (workers > 1 && cluster.isPrimary) {
     }
   });
 } else {
-  if (workers === 1) await prepareDatabase(config);
+  if (workers === 1) await prepare(config);
   await serve(config);
 }

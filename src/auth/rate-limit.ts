@@ -1,8 +1,105 @@
-import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import { createRequire } from 'node:module';
+import fastifyRateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors/index.ts';
+import { redisFailOpen } from '../plugins/observability.ts';
 import { HTTP_METHODS } from '../spec/index.ts';
+
+type StoreCallback = Parameters<FastifyRateLimitStore['incr']>[1];
+type RedisStoreClass = new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  redis: Redis,
+  key: string,
+) => FastifyRateLimitStore;
+// The plugin's own Redis store (its Lua script), which the package does not export by name.
+const RedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore.js') as RedisStoreClass;
+
+/** Logs the first failure of an outage and the recovery, not every request in between. */
+class Outage {
+  private down = false;
+  private readonly log: FastifyBaseLogger;
+
+  constructor(log: FastifyBaseLogger) {
+    this.log = log;
+  }
+
+  failed(reason: string): Error {
+    redisFailOpen.inc({ use: 'rate_limit' });
+    if (!this.down) {
+      this.down = true;
+      this.log.warn({ reason }, 'rate limiter: Redis unavailable; requests go through unlimited until it is back');
+    }
+    return new Error(reason);
+  }
+
+  answered(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.log.info('rate limiter: Redis answers again; limits apply');
+  }
+}
+
+/**
+ * The Redis store with a bound on waiting: a disconnected Redis fails at once and a slow one after `timeoutMs`,
+ * and the plugin (skipOnError) lets the request through. Otherwise a login would wait out Redis reconnects.
+ */
+class BoundedStore implements FastifyRateLimitStore {
+  private readonly inner: FastifyRateLimitStore;
+  private readonly redis: Redis;
+  private readonly timeoutMs: number;
+  private readonly outage: Outage;
+
+  constructor(inner: FastifyRateLimitStore, redis: Redis, timeoutMs: number, outage: Outage) {
+    this.inner = inner;
+    this.redis = redis;
+    this.timeoutMs = timeoutMs;
+    this.outage = outage;
+  }
+
+  incr(key: string, callback: StoreCallback, timeWindow: number, max: number): void {
+    if (this.redis.status !== 'ready') return callback(this.outage.failed(`Redis is ${this.redis.status}`));
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      callback(this.outage.failed(`no answer from Redis within ${this.timeoutMs} ms`));
+    }, this.timeoutMs);
+    this.inner.incr(
+      key,
+      (error, result) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) return callback(this.outage.failed(error.message));
+        this.outage.answered();
+        callback(null, result);
+      },
+      timeWindow,
+      max,
+    );
+  }
+
+  child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+    return new BoundedStore(this.inner.child(routeOptions), this.redis, this.timeoutMs, this.outage);
+  }
+}
+
+function boundedRedisStore(redis: Redis, nameSpace: string, timeoutMs: number, log: FastifyBaseLogger) {
+  const outage = new Outage(log);
+  return class extends BoundedStore {
+    constructor(options: { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
+      const inner = new RedisStore(
+        options.continueExceeding ?? false,
+        options.exponentialBackoff ?? false,
+        redis,
+        nameSpace,
+      );
+      super(inner, redis, timeoutMs, outage);
+    }
+  };
+}
 
 /** Login and registration: where passwords are guessed and accounts mass-created. */
 export const RATE_LIMITED_OPERATIONS: readonly string[] = [
@@ -42,8 +139,17 @@ export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps)
   });
   await app.register(fastifyRateLimit, {
     global: false,
-    ...(deps.redis ? { redis: deps.redis, nameSpace: `${deps.config.redisKeyPrefix}rate-limit:` } : {}),
-    // A Redis outage must not lock everyone out of logging in.
+    ...(deps.redis
+      ? {
+          store: boundedRedisStore(
+            deps.redis,
+            `${deps.config.redisKeyPrefix}rate-limit:`,
+            deps.config.redisTimeoutMs,
+            app.log,
+          ),
+        }
+      : {}),
+    // A Redis outage must not lock everyone out of logging in, nor make them wait.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
       new AppError(429, `too many requests, retry in ${context.after}`, {

@@ -50,6 +50,15 @@ export interface Config {
   readonly requestCounter: boolean;
   readonly requestTimeoutMs: number;
   readonly handlerTimeoutMs: number;
+  /** Whole request headers must arrive within this; a slow-header client is disconnected after it. */
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  /** Server-wide cap on open connections; more are closed as soon as they are accepted. */
+  readonly maxConnections: number;
+  /** How long a shutdown waits for requests still running before the process exits anyway (exit 1). */
+  readonly shutdownTimeoutMs: number;
+  /** The longest a request waits on Redis for the rate limiter; past it the limiter lets the request through. */
+  readonly redisTimeoutMs: number;
   readonly migrateOnStart: boolean;
   readonly dbStartupTimeoutMs: number;
 }
@@ -111,6 +120,26 @@ function developmentSecret(dataDir: string): string {
   return secret;
 }
 
+/**
+ * Each connection holds a file descriptor: the default cap is the process's open-files limit less room for the
+ * database pool, Redis, logs and files, so the process refuses connections before it runs out of descriptors.
+ */
+export function defaultMaxConnections(limits = readOpenFilesLimit()): number {
+  return limits === undefined ? 8192 : Math.max(64, limits - 256);
+}
+
+function readOpenFilesLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isInteger(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined; // not Linux: no /proc
+  }
+}
+
 export interface LoadedConfig {
   config: Config;
   warnings: string[];
@@ -165,6 +194,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       : trustProxyRaw;
   }
 
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0);
+  const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', 10_000, 1);
+
   const config: Config = {
     env: nodeEnv,
     host: env.HOST || '127.0.0.1',
@@ -213,8 +245,14 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     workers: int(env, 'WORKERS', 1, 1, 64),
     metricsToken: text(env, 'METRICS_TOKEN'),
     requestCounter: bool(env, 'REQUEST_COUNTER', true),
-    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0),
+    requestTimeoutMs,
     handlerTimeoutMs: int(env, 'HANDLER_TIMEOUT_MS', 30_000, 0),
+    // Node.js refuses a headers timeout longer than the request timeout: the whole request includes its headers.
+    headersTimeoutMs: requestTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs,
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
+    maxConnections: int(env, 'MAX_CONNECTIONS', defaultMaxConnections(), 1),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 1),
+    redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 100, 1, 60_000),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
     dbStartupTimeoutMs: int(env, 'DB_STARTUP_TIMEOUT_MS', 60_000, 0),
   };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { requestCounterBacklog } from '../plugins/observability.ts';
+import { redisFailOpen, requestCounterBacklog } from '../plugins/observability.ts';
 import type { CountReading, RequestCounter } from './counter.ts';
 
 // The epoch (KEYS[2]) names the count's history: it changes on every reset, and a missing one means the history
@@ -199,6 +199,7 @@ export class RedisCounter implements RequestCounter {
   count(): CountReading | Promise<CountReading> {
     if (!this.synced) {
       this.backlog.add(1);
+      redisFailOpen.inc({ use: 'request_counter' });
       return BUFFERED;
     }
     if (this.batch === undefined) {
@@ -270,6 +271,7 @@ export class RedisCounter implements RequestCounter {
       () => {
         this.inFlight -= n;
         this.backlog.add(n);
+        redisFailOpen.inc({ use: 'request_counter' }, n);
         reading.resolve(BUFFERED);
       },
     );

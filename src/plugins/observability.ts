@@ -54,6 +54,18 @@ export const requestCounterBacklog = new Gauge({
   registers: [registry],
 });
 
+export const REDIS_FAIL_OPEN_USES = ['rate_limit', 'request_counter'] as const;
+
+export const redisFailOpen = new Counter({
+  name: 'marquee_redis_fail_open_total',
+  help:
+    'Requests that went ahead without Redis (unreachable, or slower than REDIS_TIMEOUT_MS), by use: ' +
+    'rate_limit (not limited), request_counter (counted in this process, handed over later).',
+  labelNames: ['use'] as const,
+  registers: [registry],
+});
+for (const use of REDIS_FAIL_OPEN_USES) redisFailOpen.inc({ use }, 0);
+
 const pools = new Set<pg.Pool>();
 
 new Gauge({

@@ -5,49 +5,20 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import t, { type Test } from 'tap';
-import { parse, parseAllDocuments } from 'yaml';
-import { type Env, loadConfig } from '../../src/config/index.ts';
-import { loadSpec } from '../../src/spec/index.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const { document } = loadSpec();
-const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-const words = (command: string) => command.trim().split(/\s+/);
-
-/** Every variable src/config reads: `env.NAME` and the `(env, 'NAME'` helpers. */
-const CONFIG_VARIABLES = new Set(
-  [...read('src/config/index.ts').matchAll(/\benv\.([A-Z][A-Z0-9_]*)|\(env, '([A-Z][A-Z0-9_]*)'/g)].map(
-    (m) => (m[1] ?? m[2]) as string,
-  ),
-);
-const SECRET_VARIABLES = ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN', 'ADMIN_PASSWORD'];
-/** The graceful-shutdown bound in src/server.ts (close-with-grace's delay), in seconds. */
-const SHUTDOWN_SECONDS =
-  Number(/closeWithGrace\(\{ delay: ([\d_]+)/.exec(read('src/server.ts'))?.[1]?.replaceAll('_', '')) / 1000;
-
-function publicGet(path: string): boolean {
-  const get = document.paths[path]?.get as { security?: unknown[] } | undefined;
-  return get !== undefined && Array.isArray(get.security) && get.security.length === 0;
-}
-
-function checkVariables(t: Test, env: Env, where: string) {
-  for (const name of Object.keys(env)) {
-    t.ok(CONFIG_VARIABLES.has(name), `${where}: ${name} is a variable src/config reads`);
-  }
-  t.doesNotThrow(() => loadConfig(env), `${where}: the configuration is accepted`);
-  const { config } = loadConfig(env);
-  t.equal(config.env, 'production', `${where}: NODE_ENV=production`);
-  t.ok(env.JWT_SECRET, `${where}: JWT_SECRET is set (required in production)`);
-  t.ok(config.databaseUrl, `${where}: a real PostgreSQL, not PGlite`);
-  t.ok(config.redisUrl, `${where}: Redis, so the counter and rate limits are shared by the replicas`);
-  t.equal(config.migrateOnStart, false, `${where}: replicas do not migrate`);
-  t.equal(config.workers, 1, `${where}: one process per container; replicas scale out`);
-  t.equal(config.host, '0.0.0.0', `${where}: listens beyond the container's loopback`);
-  return config;
-}
+import t from 'tap';
+import { parseAllDocuments } from 'yaml';
+import type { Env } from '../../src/config/index.ts';
+import {
+  CONFIG_VARIABLES,
+  checkVariables,
+  publicGet,
+  ROOT,
+  read,
+  SECRET_VARIABLES,
+  SHUTDOWN_SECONDS,
+  scripts,
+  words,
+} from './support.ts';
 
 t.test('config, .env.example and the README agree on the variables', async (t) => {
   t.ok(CONFIG_VARIABLES.size > 30, `${CONFIG_VARIABLES.size} variables found in src/config`);
@@ -140,74 +111,10 @@ t.test(
     t.ok(inImage(join(ROOT, 'db/migrations')), 'the migrations are in the image');
     t.ok(inImage(join(ROOT, 'openapi.yaml')), 'the spec the server runs on is in the image');
     t.ok(inImage(join(ROOT, 'scripts/db.ts')), 'the migration command is in the image');
+    t.ok(inImage(join(ROOT, 'scripts/users.ts')), 'the users command is in the image');
+    t.ok(inImage(join(ROOT, 'bin/marquee.js')), 'the launcher is in the image');
   },
 );
-
-/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}`; required ones get `given`. */
-function interpolate(value: string, given: Record<string, string>): string {
-  return value.replace(/\$\{([A-Z_]+)(?::([-?])((?:[^{}]|\{[^}]*\})*))?\}/g, (_, name, kind, rest) => {
-    if (given[name] !== undefined) return given[name] as string;
-    if (kind === '-') return rest;
-    throw new Error(`\${${name}} is required by docker-compose.yml (${rest}); the test gives no value`);
-  });
-}
-
-t.test('docker-compose.yml: PostgreSQL, Redis, one migration run, scalable API behind a proxy', async (t) => {
-  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
-    services: Record<string, Record<string, any>>;
-  };
-  const { services } = compose;
-  const secret = 'compose-test-secret-0123456789-0123456789';
-  const envOf = (service: string): Env =>
-    Object.fromEntries(
-      Object.entries(services[service]?.environment ?? {}).map(([k, v]) => [
-        k,
-        interpolate(String(v), { JWT_SECRET: secret }),
-      ]),
-    );
-  t.throws(() => interpolate(String(services.api?.environment.JWT_SECRET), {}), 'JWT_SECRET must be given');
-
-  const api = services.api as Record<string, any>;
-  const config = checkVariables(t, envOf('api'), 'api');
-  t.same(envOf('migrate'), envOf('api'), 'migrate runs with the same settings');
-  t.same(
-    services.migrate?.command,
-    words(scripts['db:migrate'] as string),
-    'migrate runs `npm run db:migrate`',
-  );
-  t.equal(services.migrate?.restart, 'no');
-  t.equal(api.depends_on?.migrate?.condition, 'service_completed_successfully', 'replicas start after it');
-  t.notOk(api.ports, 'no host port on api: `--scale api=N` replicas would fight over it');
-  t.same(api.expose, [String(config.port)]);
-  t.ok(api.init, 'an init process reaps children and forwards signals');
-  const grace = Number(/^(\d+)s$/.exec(String(api.stop_grace_period))?.[1]);
-  t.ok(
-    grace > SHUTDOWN_SECONDS,
-    `stop_grace_period ${grace}s outlasts the ${SHUTDOWN_SECONDS}s shutdown bound`,
-  );
-
-  const database = new URL(config.databaseUrl as string);
-  const postgres = services[database.hostname];
-  t.ok(postgres, `DATABASE_URL points at the ${database.hostname} service`);
-  t.equal(database.username, postgres?.environment.POSTGRES_USER);
-  t.equal(database.pathname, `/${postgres?.environment.POSTGRES_DB}`);
-  t.ok(services[new URL(config.redisUrl as string).hostname], 'REDIS_URL points at a service');
-  t.same(api.depends_on?.redis, { condition: 'service_healthy' });
-  t.same(services.migrate?.depends_on?.[database.hostname], { condition: 'service_healthy' });
-
-  const proxy = services.proxy as Record<string, any>;
-  t.ok(proxy.ports?.length, 'the proxy is what the host reaches');
-  const mount = (proxy.volumes as string[]).find((v) => v.includes('nginx'))?.split(':')[0] as string;
-  const nginx = read(mount);
-  t.match(
-    nginx,
-    new RegExp(`server api:${config.port} resolve;`),
-    'nginx spreads requests over the api replicas',
-  );
-  t.match(nginx, /proxy_set_header X-Forwarded-For \$remote_addr;/, 'nginx overwrites X-Forwarded-For');
-  t.not(config.trustProxy, false, 'so the API may trust it (TRUST_PROXY) and rate-limit real clients');
-  t.match(nginx, new RegExp(`client_max_body_size ${config.bodyLimit / 1024 / 1024}m;`), 'same body limit');
-});
 
 t.test('deploy/k8s: probes, Job, Service, autoscaler and settings that exist', async (t) => {
   const dir = join(ROOT, 'deploy/k8s');
@@ -241,6 +148,7 @@ t.test('deploy/k8s: probes, Job, Service, autoscaler and settings that exist', a
   }
   const env: Env = { ...configMap.data, ...secret.stringData };
   const config = checkVariables(t, env, 'ConfigMap + Secret');
+  t.ok(config.admin, 'the Secret carries ADMIN_USERNAME and ADMIN_PASSWORD');
 
   const deployment = one('Deployment');
   const job = one('Job');

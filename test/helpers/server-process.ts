@@ -1,4 +1,4 @@
-/** Real server processes for tests that need one of their own: `node src/server.ts`, stopped in teardown. */
+/** Real server processes for tests that need one of their own: `node bin/marquee.js`, stopped in teardown. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -57,7 +57,7 @@ export async function startServer(
   options: { listening?: boolean } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['src/server.ts'], {
+  const child = spawn(process.execPath, ['bin/marquee.js'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.ts';
+
+function portProblem(error: unknown, host: string, port: number): string | undefined {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') return `port ${port} on ${host} is already in use (PORT, HOST)`;
+  if (code === 'EACCES') return `not permitted to listen on port ${port} on ${host} (PORT, HOST)`;
+  if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine (HOST)`;
+  return undefined;
+}
+
+/**
+ * Binds the port for a moment and releases it: a busy port is reported before the database is waited for and
+ * migrated, not after. (Port 0 is any free port: nothing to check.)
+ */
+export async function ensurePortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error) => reject(new Error(portProblem(error, host, port) ?? String(error))));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/** What a failed listen means, in one line. */
+export function listenError(error: unknown, config: Config): string {
+  return (
+    portProblem(error, config.host, config.port) ?? (error instanceof Error ? error.message : String(error))
+  );
+}
+
+/** Where a person opens the docs: a wildcard address is reached through the loopback. */
+export function docsUrl(host: string, address: string | AddressInfo | null): string {
+  const port = typeof address === 'object' && address !== null ? address.port : undefined;
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/docs`;
+}
+
+/**
+ * SIGTERM/SIGINT: Fastify stops accepting connections and closes idle keep-alive ones at once
+ * (forceCloseConnections: 'idle'), requests in flight finish, then the onClose hooks flush the request counter
+ * and close the pools, and the process exits 0. Only requests still running after `timeoutMs` make it exit 1.
+ */
+export function handleShutdown(app: FastifyInstance, timeoutMs: number): void {
+  closeWithGrace({ delay: timeoutMs }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+  });
+}

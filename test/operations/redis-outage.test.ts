@@ -1,0 +1,40 @@
+// Redis killed: logins neither wait on it nor fail; the rate limiter lets them through, says so once in the
+// log, and counts each on /metrics.
+import t from 'tap';
+import { hasRedisServer, startRedis } from '../helpers/redis-server.ts';
+import { startServer } from '../helpers/server-process.ts';
+
+if (!hasRedisServer) {
+  t.plan(0, 'redis-server is not installed: this test starts and kills a Redis of its own');
+} else {
+  t.test('with Redis killed, each login is answered within 1.5 s and counted as failed open', async (t) => {
+    const redis = await startRedis(t);
+    const server = await startServer(t, { REDIS_URL: redis.url, DATABASE_URL: process.env.DATABASE_URL });
+    const credentials = { username: `outage-${process.pid}`, password: 'outage-password-1' };
+    const post = (path: string) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(credentials),
+      });
+    t.equal((await post('/api/auth/register/')).status, 201, 'registered while Redis is up');
+    t.equal((await post('/api/auth/token/')).status, 200, 'logged in while Redis is up');
+
+    redis.child.kill('SIGKILL');
+    await new Promise((resolve) => redis.child.once('exit', resolve));
+    const LOGINS = 5;
+    for (let i = 0; i < LOGINS; i++) {
+      const started = performance.now();
+      const res = await post('/api/auth/token/');
+      const took = Math.round(performance.now() - started);
+      t.equal(res.status, 200, `login ${i + 1} with Redis down: 200`);
+      t.ok(took < 1500, `login ${i + 1} took ${took} ms`);
+    }
+
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const failedOpen = Number(/^marquee_redis_fail_open_total\{use="rate_limit"\} (\d+)/m.exec(metrics)?.[1]);
+    t.ok(failedOpen >= LOGINS, `marquee_redis_fail_open_total{use="rate_limit"} is ${failedOpen}`);
+    const warnings = server.logs.filter((line) => line.msg?.startsWith('rate limiter: Redis unavailable'));
+    t.equal(warnings.length, 1, 'the outage is logged once, not per request');
+  });
+}

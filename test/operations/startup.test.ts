@@ -1,0 +1,85 @@
+// What a person sees when `npm start` cannot work, and when it does: one line naming the problem, at once.
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { type ServerProcess, startServer } from '../helpers/server-process.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Starts a server expected to fail; resolves with its exit, its output lines and how long it took. */
+async function failedStart(t: Parameters<typeof startServer>[0], env: Record<string, string>) {
+  const started = Date.now();
+  const server: ServerProcess = await startServer(t, env, { listening: false });
+  const exit = await server.exited;
+  const lines = server.output().trim().split('\n');
+  return { exit, lines, elapsed: Date.now() - started };
+}
+
+const oldNode = ['/usr/bin/node', '/usr/local/bin/node']
+  .map((path) => ({ path, version: spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout?.trim() }))
+  .find(({ version }) => version && Number(/^v(\d+)/.exec(version)?.[1]) < 22);
+
+const noOldNode = !oldNode && 'no Node.js older than 22 on this machine';
+t.test('an old Node.js gets one line naming the version needed', { skip: noOldNode }, async (t) => {
+  const run = spawnSync(oldNode!.path, ['bin/marquee.js'], { cwd: ROOT, encoding: 'utf8', env: {} });
+  t.not(run.status, 0, `${oldNode!.version}: exits non-zero`);
+  t.equal(run.stdout, '');
+  t.match(run.stderr, /^Marquee needs Node\.js >=22\.19; this is Node\.js \d+\.\d+\.\d+ \(.+\)\.\n$/);
+});
+
+t.test('a busy port: one line naming it, within 5 s, before the database is touched', async (t) => {
+  const blocker = createServer().listen(0, '127.0.0.1');
+  await once(blocker, 'listening');
+  t.teardown(() => blocker.close());
+  const { port } = blocker.address() as { port: number };
+  // A database that does not exist: reaching it would fail differently, so the port is checked first.
+  const { exit, lines, elapsed } = await failedStart(t, {
+    PORT: String(port),
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:1/never-reached',
+  });
+  t.same(exit, { code: 1, signal: null });
+  t.same(lines, [`start-up failed: port ${port} on 127.0.0.1 is already in use (PORT, HOST)`]);
+  t.ok(elapsed < 5000, `exited after ${elapsed} ms`);
+});
+
+const databaseUrl = process.env.DATABASE_URL;
+const noPostgres = !databaseUrl && 'DATABASE_URL is not set: needs a real PostgreSQL';
+t.test('permanent database errors fail at once with the reason', { skip: noPostgres }, async (t) => {
+  const url = new URL(databaseUrl!);
+  const missingDb = `marquee_missing_${process.pid}`;
+  url.pathname = `/${missingDb}`;
+  const unknownDb = await failedStart(t, { DATABASE_URL: url.href });
+  t.same(unknownDb.exit, { code: 1, signal: null });
+  t.same(unknownDb.lines, [
+    `start-up failed: database refused the connection: database "${missingDb}" does not exist`,
+  ]);
+  t.ok(unknownDb.elapsed < 5000, `unknown database: exited after ${unknownDb.elapsed} ms`);
+
+  const role = new URL(databaseUrl!);
+  role.username = `marquee_nobody_${process.pid}`;
+  const unknownRole = await failedStart(t, { DATABASE_URL: role.href });
+  t.same(unknownRole.exit, { code: 1, signal: null });
+  t.match(unknownRole.lines, [
+    new RegExp(`^start-up failed: database refused the connection: .*"${role.username}"`),
+  ]);
+  t.ok(unknownRole.elapsed < 5000, `unknown role: exited after ${unknownRole.elapsed} ms`);
+});
+
+t.test('a clean start: no warnings, one line with the docs URL', async (t) => {
+  const server = await startServer(t, { DATABASE_URL: databaseUrl, REDIS_URL: process.env.REDIS_URL });
+  await server.waitForLog((line) => line.msg?.startsWith('API documentation') === true);
+  const output = server.output().trim().split('\n');
+  const notJson = output.filter((line) => !line.startsWith('{'));
+  t.same(notJson, [], 'every line is a JSON log line (stdout is not a terminal)');
+  t.same(
+    server.logs.filter((line) => Number(line.level) >= 40),
+    [],
+    'nothing at warn level or above',
+  );
+  t.same(
+    server.logs.filter((line) => /docs/.test(line.msg ?? '')).map((line) => line.msg),
+    [`API documentation: ${server.url}/docs`],
+  );
+});
