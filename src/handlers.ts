@@ -4,7 +4,7 @@ import { createCatalogHandlers } from './catalog/handlers.ts';
 import { createCollectionHandlers } from './collections/handlers.ts';
 import type { AppDeps } from './deps.ts';
 import { createMessageHandlers } from './messages/handlers.ts';
-import { createMetricsHandlers } from './metrics/handlers.ts';
+import { createMetricsHandlers } from './request-counter/handlers.ts';
 import { createOperationsHandlers } from './operations/handlers.ts';
 import type { Handlers } from './spec/handlers.ts';
 

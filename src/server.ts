@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import 'dotenv/config';
 import { buildApp } from './app.ts';
-import { ensureAdmin } from './auth/accounts.ts';
+import { ensureAdmin } from './auth/service.ts';
 import { type Config, ConfigError, loadConfig } from './config/index.ts';
 import { createDatabase } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../deps.ts';
 import { conflict, notFound, unauthorized } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-import { checkCredentials, createAccount, toPublicUser } from './accounts.ts';
+import { checkCredentials, createAccount, toPublicUser } from './service.ts';
 import * as queries from './queries.ts';
 import { issueTokenPair, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens.ts';
 

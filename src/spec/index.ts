@@ -51,3 +51,25 @@ export function createMethodLookup(document: OpenApiDocument): (urlPath: string)
     return [...allowed];
   };
 }
+
+interface ParameterObject {
+  schema?: { default?: unknown };
+}
+
+/** The default the spec gives a shared query parameter (`components.parameters`). */
+export function parameterDefault(document: OpenApiDocument, name: string): number {
+  const parameters = document.components?.parameters as Record<string, ParameterObject> | undefined;
+  const value = parameters?.[name]?.schema?.default;
+  if (typeof value !== 'number') throw new Error(`openapi.yaml gives parameter ${name} no numeric default`);
+  return value;
+}
+
+/**
+ * LIMIT and OFFSET for `?page&limit`. Ajv has filled in the spec's defaults already; they are read from the
+ * spec again only because the generated types cannot say a defaulted parameter is always there.
+ */
+export function pageOf(spec: LoadedSpec, query: { page?: number; limit?: number }) {
+  const limit = query.limit ?? parameterDefault(spec.document, 'Limit');
+  const page = query.page ?? parameterDefault(spec.document, 'Page');
+  return { page, limit, offset: (page - 1) * limit };
+}

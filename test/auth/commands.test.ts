@@ -3,7 +3,7 @@ import t, { type Test } from 'tap';
 import { main as demo } from '../../scripts/demo.ts';
 import { main as users } from '../../scripts/users.ts';
 import { buildApp } from '../../src/app.ts';
-import { ensureAdmin } from '../../src/auth/accounts.ts';
+import { ensureAdmin } from '../../src/auth/service.ts';
 import { ROLE_PERMISSIONS } from '../../src/auth/permissions.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createDatabase, type Database } from '../../src/db/index.ts';

@@ -1,6 +1,6 @@
 import { createHook } from 'node:async_hooks';
 import t from 'tap';
-import { checkCredentials } from '../../src/auth/accounts.ts';
+import { checkCredentials } from '../../src/auth/service.ts';
 import { CURRENT_PARAMS, hashPassword } from '../../src/auth/passwords.ts';
 import { inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
