@@ -1,7 +1,8 @@
 import type { AppDeps } from '../deps.ts';
-import { conflict, notFound, unauthorized } from '../errors/index.ts';
+import { DomainError, notFound, unauthorized } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-import { checkCredentials, createAccount, toPublicUser } from './service.ts';
+import { pageOf } from '../spec/index.ts';
+import { checkCredentials, createAccount, toUser } from './service.ts';
 import * as queries from './queries.ts';
 import { issueTokenPair, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens.ts';
 
@@ -34,7 +35,7 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     async registerUser(request, reply) {
       const user = await createAccount(db, config, request.body);
       reply.code(201);
-      return toPublicUser(user);
+      return toUser(user);
     },
 
     async obtainTokenPair(request) {
@@ -60,8 +61,8 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
         password,
       }).catch((error: unknown) => {
         // The username is the email here, so either index taken means the email is.
-        throw (error as { statusCode?: number }).statusCode === 409
-          ? conflict('email already in use')
+        throw error instanceof DomainError && error.code === 'username_taken'
+          ? new DomainError('email_taken', 'email already in use')
           : error;
       });
       reply.code(201);
@@ -71,7 +72,7 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     async getCurrentUser(request) {
       const user = await queries.findUserById(db, request.user.id);
       if (!user) throw notFound(`user ${request.user.id} not found`);
-      return toPublicUser(user);
+      return toUser(user);
     },
 
     async authenticateV1(request) {
@@ -81,19 +82,15 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async listUsers(request) {
-      const page = request.query.page ?? 1;
-      const limit = request.query.limit ?? 20;
-      const [users, total] = await Promise.all([
-        queries.listUsers(db, limit, (page - 1) * limit),
-        queries.countUsers(db),
-      ]);
-      return { success: true, users: users.map(toPublicUser), total_users: total, page, limit };
+      const { page, limit, offset } = pageOf(deps.spec, request.query);
+      const [users, total] = await Promise.all([queries.listUsers(db, limit, offset), queries.countUsers(db)]);
+      return { success: true, users: users.map(toUser), total_users: total, page, limit };
     },
 
     async updateUserRole(request) {
       const user = await queries.updateUserRole(db, request.params.id, request.body.role);
       if (!user) throw notFound(`user ${request.params.id} not found`);
-      return toPublicUser(user);
+      return toUser(user);
     },
   };
 }

@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { badRequest, conflict } from '../errors/index.ts';
+import { badRequest, DomainError } from '../errors/index.ts';
 import { hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
-import { type Permission, permissionsOf, type Role } from './permissions.ts';
+import { permissionsOf, type Role } from './permissions.ts';
 import {
   findUserByEmail,
   findUserByUsername,
@@ -14,21 +15,10 @@ import {
   updateUserRole,
 } from './queries.ts';
 
-/** The API's user object (the `User` schema). */
-export interface PublicUser {
-  id: number;
-  username: string;
-  email: string | null;
-  first_name: string;
-  last_name: string;
-  is_staff: boolean;
-  role: Role;
-  permissions: Permission[];
-  created_at: string;
-  updated_at: string;
-}
+/** The API's `User` schema. */
+export type User = components['schemas']['User'];
 
-export function toPublicUser(row: UserRow): PublicUser {
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     username: row.username,
@@ -53,14 +43,11 @@ export interface NewAccount {
 }
 
 /**
- * Creates a user, or refuses with 400 (blank username, weak or over-long password) or 409 (username or email
- * taken, as the database's unique indexes decide — concurrent registrations of one name cannot both win).
+ * Creates a user, or refuses a weak or over-long password, or a username or email already taken (as the
+ * database's unique indexes decide: concurrent registrations of one name cannot both win).
  */
 export async function createAccount(db: Database, config: Config, account: NewAccount): Promise<UserRow> {
   const username = account.username.trim();
-  if (username.length === 0) {
-    throw badRequest('invalid body', [{ field: 'username', message: 'must not be blank' }]);
-  }
   const problem = passwordProblem(account.password, config.passwordMinLength);
   if (problem) throw badRequest('invalid body', [{ field: 'password', message: problem }]);
   const email = account.email?.trim() || null;
@@ -76,8 +63,8 @@ export async function createAccount(db: Database, config: Config, account: NewAc
     });
   } catch (error) {
     const taken = uniqueViolation(error);
-    if (taken === 'username') throw conflict('username already taken');
-    if (taken === 'email') throw conflict('email already in use');
+    if (taken === 'username') throw new DomainError('username_taken', 'username already taken');
+    if (taken === 'email') throw new DomainError('email_taken', 'email already in use');
     throw error;
   }
 }
@@ -122,7 +109,7 @@ export async function ensureAdmin(
       return user;
     } catch (error) {
       // Another process of the cluster created it first.
-      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      if (!(error instanceof DomainError && error.code === 'username_taken')) throw error;
       user = await findUserByUsername(db, username);
       if (!user) throw error;
     }

@@ -144,7 +144,7 @@ t.test('users-api-flask: POST /api/v1/user, GET /api/v1/user, POST /api/v1/authe
     payload: { email: 'TEST2@test.com', password: '12345678' },
   });
   t.equal(inUse.statusCode, 409);
-  t.same(inUse.json(), { success: false, error: 409, message: 'email already in use' });
+  t.same(inUse.json(), { success: false, error: 409, code: 'email_taken', message: 'email already in use' });
 
   for (const payload of [{ email: 'not-an-email', password: '12345678' }, { password: '12345678' }, {}]) {
     const bad = await inject(app, { method: 'POST', url: '/api/v1/user', payload });

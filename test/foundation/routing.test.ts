@@ -52,5 +52,5 @@ t.test('a known path with a wrong method answers 405 with Allow', async (t) => {
 t.test('an unknown path answers 404 in the error shape', async (t) => {
   const res = await inject(app, { method: 'GET', url: '/no/such/thing' });
   t.equal(res.statusCode, 404);
-  t.same(res.json(), { success: false, error: 404, message: 'resource not found' });
+  t.same(res.json(), { success: false, error: 404, code: 'not_found', message: 'resource not found' });
 });
