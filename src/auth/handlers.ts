@@ -1,7 +1,7 @@
 import type { AppDeps } from '../deps.ts';
 import { DomainError, notFound, unauthorized } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-import { pageOf } from '../spec/index.ts';
+import { queryWithDefaults } from '../spec/index.ts';
 import { checkCredentials, createAccount, toUser } from './service.ts';
 import * as queries from './queries.ts';
 import { issueTokenPair, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens.ts';
@@ -23,6 +23,7 @@ const BAD_CREDENTIALS = 'invalid credentials';
 
 export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
   const { config, db } = deps;
+  const userPage = queryWithDefaults(deps.spec.document, 'listUsers');
 
   return {
     async registerCollectionsUser(request, reply) {
@@ -82,8 +83,11 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async listUsers(request) {
-      const { page, limit, offset } = pageOf(deps.spec, request.query);
-      const [users, total] = await Promise.all([queries.listUsers(db, limit, offset), queries.countUsers(db)]);
+      const { page, limit } = userPage(request.query);
+      const [users, total] = await Promise.all([
+        queries.listUsers(db, limit, (page - 1) * limit),
+        queries.countUsers(db),
+      ]);
       return { success: true, users: users.map(toUser), total_users: total, page, limit };
     },
 

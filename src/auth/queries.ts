@@ -1,8 +1,7 @@
-import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import type { DB } from '../db/types.ts';
+import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Database as Db } from '../db/index.ts';
 import type { RefreshTokensTable, UsersTable } from './tables.ts';
 
-type Db = Kysely<DB> | Transaction<DB>;
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../deps.ts';
 import { badRequest } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-import { pageOf } from '../spec/index.ts';
+import { queryWithDefaults } from '../spec/index.ts';
 import * as casting from './service.ts';
 
 type CastingOperation =
@@ -58,14 +58,18 @@ function storedText(field: string, value: string): string {
   return value.trim();
 }
 
+const pageOf = ({ page, limit }: { page: number; limit: number }) => ({ limit, offset: (page - 1) * limit });
+
 export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<CastingOperation> {
+  const actorPage = queryWithDefaults(spec.document, 'listActors');
+  const moviePage = queryWithDefaults(spec.document, 'listMovies');
   // The `…Details` operations are the older clients' names for the same reads.
   const actorReply = async (id: number) => ({ success: true as const, actor: await casting.getActor(db, id) });
   const movieReply = async (id: number) => ({ success: true as const, movie: await casting.getMovie(db, id) });
 
   return {
     async listActors(request) {
-      const { items, total } = await casting.listActors(db, pageOf(spec, request.query));
+      const { items, total } = await casting.listActors(db, pageOf(actorPage(request.query)));
       return { success: true, actors: items, total_actors: total };
     },
 
@@ -98,7 +102,7 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
     },
 
     async listMovies(request) {
-      const { items, total } = await casting.listMovies(db, pageOf(spec, request.query));
+      const { items, total } = await casting.listMovies(db, pageOf(moviePage(request.query)));
       return { success: true, movies: items, total_movies: total };
     },
 

@@ -1,7 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../db/types.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Database as Db } from '../db/index.ts';
 
 export interface MessageRow {
   id: number;

@@ -53,23 +53,32 @@ export function createMethodLookup(document: OpenApiDocument): (urlPath: string)
 }
 
 interface ParameterObject {
+  $ref?: string;
+  name?: string;
+  in?: string;
   schema?: { default?: unknown };
 }
 
-/** The default the spec gives a shared query parameter (`components.parameters`). */
-export function parameterDefault(document: OpenApiDocument, name: string): number {
-  const parameters = document.components?.parameters as Record<string, ParameterObject> | undefined;
-  const value = parameters?.[name]?.schema?.default;
-  if (typeof value !== 'number') throw new Error(`openapi.yaml gives parameter ${name} no numeric default`);
-  return value;
+function resolveParameter(document: OpenApiDocument, parameter: ParameterObject): ParameterObject {
+  if (parameter.$ref === undefined) return parameter;
+  const name = parameter.$ref.replace('#/components/parameters/', '');
+  return (document.components?.parameters as Record<string, ParameterObject>)[name] ?? parameter;
 }
 
 /**
- * LIMIT and OFFSET for `?page&limit`. Ajv has filled in the spec's defaults already; they are read from the
- * spec again only because the generated types cannot say a defaulted parameter is always there.
+ * The query string of an operation with the spec's defaults filled in. Ajv has applied them already; this only
+ * tells the types so, because the generated types cannot say that a defaulted parameter is always there.
  */
-export function pageOf(spec: LoadedSpec, query: { page?: number; limit?: number }) {
-  const limit = query.limit ?? parameterDefault(spec.document, 'Limit');
-  const page = query.page ?? parameterDefault(spec.document, 'Page');
-  return { page, limit, offset: (page - 1) * limit };
+export function queryWithDefaults(document: OpenApiDocument, operationId: string) {
+  const operation = Object.values(document.paths)
+    .flatMap((item) => Object.values(item) as { operationId?: string; parameters?: ParameterObject[] }[])
+    .find((candidate) => candidate.operationId === operationId);
+  if (!operation) throw new Error(`openapi.yaml has no operation ${operationId}`);
+  const defaults: Record<string, unknown> = {};
+  for (const parameter of (operation.parameters ?? []).map((p) => resolveParameter(document, p))) {
+    if (parameter.in === 'query' && parameter.name && parameter.schema?.default !== undefined) {
+      defaults[parameter.name] = parameter.schema.default;
+    }
+  }
+  return <Q extends object>(query: Q) => ({ ...defaults, ...query }) as Required<Q>;
 }
