@@ -20,7 +20,7 @@ import {
   type CatalogOutcome,
   catalogBreakerState,
   catalogUpstreamCalls,
-} from '../plugins/observability.ts';
+} from './metrics.ts';
 
 export type CatalogMovie = components['schemas']['CatalogMovie'];
 

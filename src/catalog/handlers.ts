@@ -1,27 +1,14 @@
 import type { AppDeps } from '../deps.ts';
-import { AppError, notFound } from '../errors/index.ts';
-import { catalogUpstreamCalls } from '../plugins/observability.ts';
+import { DomainError, notFound } from '../errors/index.ts';
+import { catalogUpstreamCalls } from './metrics.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import { createPageCache } from './cache.ts';
-import {
-  type CatalogClient,
-  type CatalogPage,
-  createCatalogClient,
-  isUnavailable,
-  UpstreamError,
-} from './client.ts';
+import { type CatalogClient, type CatalogPage, isUnavailable, UpstreamError } from './client.ts';
 
 /** A page to answer with; `storedAt` is set when it is the last good copy rather than a fresh one. */
 interface Loaded {
   page: CatalogPage;
   storedAt?: number;
-}
-
-const clients = new WeakMap<AppDeps, CatalogClient>();
-
-/** Closes the upstream connections of the handlers made with these deps (on app close). */
-export async function closeCatalog(deps: AppDeps): Promise<void> {
-  await clients.get(deps)?.close();
 }
 
 /** The value, or undefined when it takes longer than `ms`. */
@@ -37,26 +24,20 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   }
 }
 
-function upstreamFailure(error: unknown, retryAfterSeconds: number): AppError {
+function upstreamFailure(error: unknown, retryAfterSeconds: number): DomainError {
   if (isUnavailable(error)) {
-    return new AppError(503, 'movie catalogue unavailable', {
-      headers: { 'retry-after': String(retryAfterSeconds) },
-    });
+    return new DomainError('dependency_unavailable', 'movie catalogue unavailable', { retryAfterSeconds });
   }
   if (error instanceof UpstreamError && error.kind === 'rejected') {
-    return new AppError(502, `the movie catalogue refused the request (HTTP ${error.status})`);
+    return new DomainError('bad_gateway', `the movie catalogue refused the request (HTTP ${error.status})`);
   }
-  if (error instanceof UpstreamError) return new AppError(502, 'invalid response from the movie catalogue');
+  if (error instanceof UpstreamError) return new DomainError('bad_gateway', 'invalid response from the movie catalogue');
   throw error;
 }
 
-export function createCatalogHandlers(deps: AppDeps): HandlerGroup<'listCatalogMovies'> {
+export function createCatalogHandlers(deps: AppDeps, client: CatalogClient): HandlerGroup<'listCatalogMovies'> {
   const { config, log } = deps;
   const settings = config.movieApi;
-  // Kept back from the upstream's budget so that reading the stale copy still fits in the deadline.
-  const reserveMs = Math.min(200, Math.floor(settings.deadlineMs / 10));
-  const client = createCatalogClient({ settings, budgetMs: settings.deadlineMs - reserveMs, log });
-  clients.set(deps, client);
   const cache = createPageCache({
     redis: deps.redis,
     keyPrefix: config.redisKeyPrefix,

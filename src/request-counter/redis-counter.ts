@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { requestCounterBacklog } from '../plugins/observability.ts';
+import { requestCounterBacklog } from './metrics.ts';
 import type { CountReading, RequestCounter } from './counter.ts';
 
 // The epoch (KEYS[2]) names the count's history: it changes on every reset, and a missing one means the history
