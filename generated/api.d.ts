@@ -788,12 +788,13 @@ export interface components {
             updated_at: string;
         };
         Credentials: {
-            username: string;
+            username: components["schemas"]["NewUsername"];
             password: string;
         };
+        /** @description Not blank; stored without surrounding whitespace, and unique compared case-insensitively. */
+        NewUsername: string;
         RegisterRequest: {
-            /** @description Not blank; stored without surrounding whitespace. */
-            username: string;
+            username: components["schemas"]["NewUsername"];
             password: string;
             /** Format: email */
             email?: string;
