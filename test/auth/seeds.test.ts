@@ -110,7 +110,7 @@ t.test('messages-api: the token endpoints take form bodies too', async (t) => {
 
 t.test('users-api-flask: POST /api/v1/user, GET /api/v1/user, POST /api/v1/authenticate', async (t) => {
   const before = await rowCount(db, 'users');
-  // The seed's own example password is six characters: refused on purpose (API.md), with the reason.
+  // The seed's own example password is six characters: refused on purpose, with the reason.
   const weak = await inject(app, {
     method: 'POST',
     url: '/api/v1/user',
