@@ -10,21 +10,16 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */
-export function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
+function findUserByLowered(db: Db, column: 'username' | 'email', value: string): Promise<UserRow | undefined> {
   return db
     .selectFrom('users')
     .selectAll()
-    .where(sql`lower(username)`, '=', sql`lower(${username})`)
+    .where(sql`lower(${sql.ref(column)})`, '=', sql`lower(${value})`)
     .executeTakeFirst();
 }
 
-export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .where(sql`lower(email)`, '=', sql`lower(${email})`)
-    .executeTakeFirst();
-}
+export const findUserByUsername = (db: Db, username: string) => findUserByLowered(db, 'username', username);
+export const findUserByEmail = (db: Db, email: string) => findUserByLowered(db, 'email', email);
 
 export function insertUser(db: Db, user: NewUser): Promise<UserRow> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();

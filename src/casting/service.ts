@@ -70,6 +70,11 @@ const found = <T>(kind: 'actor' | 'movie', id: number, row: T | undefined): T =>
   return row;
 };
 
+/** Locks one actor or movie against any change until commit; not_found when there is none. */
+async function lockExisting(db: Database, kind: 'actor' | 'movie', id: number): Promise<void> {
+  found(kind, id, (await lockRows(db, kind === 'actor' ? 'actors' : 'movies', [id], 'update'))[0]);
+}
+
 /** One snapshot for the count and the page; a page past the end is not asked for (it could overflow OFFSET). */
 async function pageWithTotal<T>(
   db: Database,
@@ -119,7 +124,7 @@ export async function updateActor(
   movies?: IdList,
 ): Promise<ActorDetail> {
   return db.transaction().execute(async (trx) => {
-    found('actor', id, (await lockRows(trx, 'actors', [id], 'update'))[0]);
+    await lockExisting(trx, 'actor', id);
     if (movies) {
       // The actor's lock keeps anyone from adding it to a movie meanwhile; the movies' locks keep anyone
       // else from taking their other actors away until this commits.
@@ -136,7 +141,7 @@ export async function updateActor(
 
 export async function deleteActor(db: Database, id: number): Promise<ActorDetail> {
   return db.transaction().execute(async (trx) => {
-    found('actor', id, (await lockRows(trx, 'actors', [id], 'update'))[0]);
+    await lockExisting(trx, 'actor', id);
     const before = found('actor', id, await findActorDetail(trx, id));
     await lockRows(trx, 'movies', before.movies_id, 'update');
     await checkNoMovieOrphaned(trx, id, before.movies_id);
@@ -170,7 +175,7 @@ export async function updateMovie(
   return db.transaction().execute(async (trx) => {
     if (!(await movieExists(trx, id))) throw notFound(`movie ${id} not found`);
     if (actors) checkAllExist('actor', actors, await lockRows(trx, 'actors', actors.ids, 'key share'));
-    found('movie', id, (await lockRows(trx, 'movies', [id], 'update'))[0]);
+    await lockExisting(trx, 'movie', id);
     if (actors) await setActorsOfMovie(trx, id, actors.ids);
     if (Object.keys(changes).length > 0) await updateMovieRow(trx, id, changes);
     return found('movie', id, await findMovieDetail(trx, id));
@@ -179,7 +184,7 @@ export async function updateMovie(
 
 export async function deleteMovie(db: Database, id: number): Promise<MovieDetail> {
   return db.transaction().execute(async (trx) => {
-    found('movie', id, (await lockRows(trx, 'movies', [id], 'update'))[0]);
+    await lockExisting(trx, 'movie', id);
     const before = found('movie', id, await findMovieDetail(trx, id));
     await deleteMovieRow(trx, id);
     return before;
