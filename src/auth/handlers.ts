@@ -1,9 +1,16 @@
 import type { AppDeps } from '../deps.ts';
-import { DomainError, notFound, unauthorized } from '../errors/index.ts';
+import { unauthorized } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import { queryWithDefaults } from '../spec/index.ts';
-import { checkCredentials, createAccount, toUser } from './service.ts';
-import * as queries from './queries.ts';
+import {
+  checkCredentials,
+  createAccount,
+  createEmailAccount,
+  getUser,
+  listUsers,
+  setRole,
+  toUser,
+} from './service.ts';
 import { issueTokenPair, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens.ts';
 
 type AuthOperation =
@@ -55,25 +62,13 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async createV1User(request, reply) {
-      const { email, password } = request.body;
-      const user = await createAccount(db, config, {
-        username: email.trim().toLowerCase(),
-        email,
-        password,
-      }).catch((error: unknown) => {
-        // The username is the email here, so either index taken means the email is.
-        throw error instanceof DomainError && error.code === 'username_taken'
-          ? new DomainError('email_taken', 'email already in use')
-          : error;
-      });
+      const user = await createEmailAccount(db, config, request.body);
       reply.code(201);
       return { id: user.id, token: signAccessToken(request.server, user) };
     },
 
     async getCurrentUser(request) {
-      const user = await queries.findUserById(db, request.user.id);
-      if (!user) throw notFound(`user ${request.user.id} not found`);
-      return toUser(user);
+      return toUser(await getUser(db, request.user.id));
     },
 
     async authenticateV1(request) {
@@ -84,17 +79,12 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
 
     async listUsers(request) {
       const { page, limit } = userPage(request.query);
-      const [users, total] = await Promise.all([
-        queries.listUsers(db, limit, (page - 1) * limit),
-        queries.countUsers(db),
-      ]);
+      const { users, total } = await listUsers(db, { limit, offset: (page - 1) * limit });
       return { success: true, users: users.map(toUser), total_users: total, page, limit };
     },
 
     async updateUserRole(request) {
-      const user = await queries.updateUserRole(db, request.params.id, request.body.role);
-      if (!user) throw notFound(`user ${request.params.id} not found`);
-      return toUser(user);
+      return toUser(await setRole(db, request.params.id, request.body.role));
     },
   };
 }

@@ -2,13 +2,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { badRequest, DomainError } from '../errors/index.ts';
+import { badRequest, DomainError, notFound } from '../errors/index.ts';
 import { hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
 import { permissionsOf, type Role } from './permissions.ts';
 import {
+  countUsers,
   findUserByEmail,
+  findUserById,
   findUserByUsername,
   insertUser,
+  listUsers as listUserRows,
   type UserRow,
   uniqueViolation,
   updatePasswordHash,
@@ -67,6 +70,40 @@ export async function createAccount(db: Database, config: Config, account: NewAc
     if (taken === 'email') throw new DomainError('email_taken', 'email already in use');
     throw error;
   }
+}
+
+/** The messages seed's registration by email: the username is the lower-cased email. */
+export async function createEmailAccount(
+  db: Database,
+  config: Config,
+  account: { email: string; password: string },
+): Promise<UserRow> {
+  const { email, password } = account;
+  return createAccount(db, config, { username: email.trim().toLowerCase(), email, password }).catch(
+    (error: unknown) => {
+      // The username is the email here, so either index taken means the email is.
+      throw error instanceof DomainError && error.code === 'username_taken'
+        ? new DomainError('email_taken', 'email already in use')
+        : error;
+    },
+  );
+}
+
+export async function getUser(db: Database, id: number): Promise<UserRow> {
+  const user = await findUserById(db, id);
+  if (!user) throw notFound(`user ${id} not found`);
+  return user;
+}
+
+export async function listUsers(db: Database, page: { limit: number; offset: number }) {
+  const [users, total] = await Promise.all([listUserRows(db, page.limit, page.offset), countUsers(db)]);
+  return { users, total };
+}
+
+export async function setRole(db: Database, id: number, role: Role): Promise<UserRow> {
+  const user = await updateUserRole(db, id, role);
+  if (!user) throw notFound(`user ${id} not found`);
+  return user;
 }
 
 /**
