@@ -1,12 +1,10 @@
 import type { AppDeps } from '../deps.ts';
 import { DomainError, notFound } from '../errors/index.ts';
-import { catalogUpstreamCalls } from './metrics.ts';
-import type { HandlerGroup } from '../spec/handlers.ts';
 import { createPageCache } from './cache.ts';
 import { type CatalogClient, type CatalogPage, isUnavailable, UpstreamError } from './client.ts';
 
 /** A page to answer with; `storedAt` is set when it is the last good copy rather than a fresh one. */
-interface Loaded {
+export interface Loaded {
   page: CatalogPage;
   storedAt?: number;
 }
@@ -35,7 +33,11 @@ function upstreamFailure(error: unknown, retryAfterSeconds: number): DomainError
   throw error;
 }
 
-export function createCatalogHandlers(deps: AppDeps, client: CatalogClient): HandlerGroup<'listCatalogMovies'> {
+/**
+ * Catalogue pages: fresh from the upstream when it answers within the deadline, else the last good copy (marked
+ * with when it was stored), else a domain error saying what failed.
+ */
+export function createCatalogService(deps: AppDeps, client: CatalogClient) {
   const { config, log } = deps;
   const settings = config.movieApi;
   const cache = createPageCache({
@@ -78,24 +80,5 @@ export function createCatalogHandlers(deps: AppDeps, client: CatalogClient): Han
     return pending;
   }
 
-  return {
-    async listCatalogMovies(request, reply) {
-      const pageNumber = request.query.page ?? 1;
-      const { page, storedAt } = await loadShared(pageNumber);
-      if (storedAt !== undefined) {
-        catalogUpstreamCalls.inc({ outcome: 'stale_served' });
-        reply.header('x-catalog-stale', 'true');
-        reply.header('age', String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))));
-      }
-      // Links name this service as the caller reached it (X-Forwarded-* only with TRUST_PROXY), never the upstream.
-      const base = `${request.protocol}://${request.host || `${config.host}:${config.port}`}/catalog/movies`;
-      const link = (n: number | null) => (n === null ? null : `${base}?page=${n}`);
-      return {
-        count: page.count,
-        next: link(page.nextPage),
-        previous: link(page.previousPage),
-        data: page.data,
-      };
-    },
-  };
+  return { loadPage: loadShared };
 }
