@@ -10,7 +10,11 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */
-function findUserByLowered(db: Db, column: 'username' | 'email', value: string): Promise<UserRow | undefined> {
+function findUserByLowered(
+  db: Db,
+  column: 'username' | 'email',
+  value: string,
+): Promise<UserRow | undefined> {
   return db
     .selectFrom('users')
     .selectAll()

@@ -64,8 +64,14 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
   const actorPage = queryWithDefaults(spec.document, 'listActors');
   const moviePage = queryWithDefaults(spec.document, 'listMovies');
   // The `…Details` operations are the older clients' names for the same reads.
-  const actorReply = async (id: number) => ({ success: true as const, actor: await casting.getActor(db, id) });
-  const movieReply = async (id: number) => ({ success: true as const, movie: await casting.getMovie(db, id) });
+  const actorReply = async (id: number) => ({
+    success: true as const,
+    actor: await casting.getActor(db, id),
+  });
+  const movieReply = async (id: number) => ({
+    success: true as const,
+    movie: await casting.getMovie(db, id),
+  });
 
   return {
     async listActors(request) {
@@ -90,7 +96,8 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
     async updateActor(request) {
       const { id } = request.params;
       const { movies_id, movies, ...fields } = request.body;
-      const changes = fields.name === undefined ? fields : { ...fields, name: storedText('name', fields.name) };
+      const changes =
+        fields.name === undefined ? fields : { ...fields, name: storedText('name', fields.name) };
       const actor = await casting.updateActor(db, id, changes, idList({ movies_id, movies }));
       return { success: true, actor_id: id, actor };
     },
@@ -112,7 +119,8 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       const actors = idList({ actors_id: body.actors_id, actors: body.actors });
       // The spec requires one of the two dates and one of the two lists; this narrows the types.
       if (release_date === undefined || actors === undefined) throw badRequest('invalid body');
-      const movie = await casting.createMovie(db, { title: storedText('title', body.title), release_date }, actors);
+      const title = storedText('title', body.title);
+      const movie = await casting.createMovie(db, { title, release_date }, actors);
       reply.code(201);
       return { success: true, movie_id: movie.id, movie };
     },

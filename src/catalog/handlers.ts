@@ -5,7 +5,10 @@ import type { CatalogClient } from './client.ts';
 import { catalogUpstreamCalls } from './metrics.ts';
 import { createCatalogService } from './service.ts';
 
-export function createCatalogHandlers(deps: AppDeps, client: CatalogClient): HandlerGroup<'listCatalogMovies'> {
+export function createCatalogHandlers(
+  deps: AppDeps,
+  client: CatalogClient,
+): HandlerGroup<'listCatalogMovies'> {
   const { config, spec } = deps;
   const catalog = createCatalogService(deps, client);
   const pageQuery = queryWithDefaults(spec.document, 'listCatalogMovies');

@@ -29,7 +29,9 @@ function upstreamFailure(error: unknown, retryAfterSeconds: number): DomainError
   if (error instanceof UpstreamError && error.kind === 'rejected') {
     return new DomainError('bad_gateway', `the movie catalogue refused the request (HTTP ${error.status})`);
   }
-  if (error instanceof UpstreamError) return new DomainError('bad_gateway', 'invalid response from the movie catalogue');
+  if (error instanceof UpstreamError) {
+    return new DomainError('bad_gateway', 'invalid response from the movie catalogue');
+  }
   throw error;
 }
 

@@ -35,7 +35,8 @@ export function createCollectionHandlers({ db }: AppDeps): HandlerGroup<Collecti
     },
 
     async updateCollection(request) {
-      return present(await collections.updateCollection(db, request.user.id, request.params.uuid, request.body));
+      const { uuid } = request.params;
+      return present(await collections.updateCollection(db, request.user.id, uuid, request.body));
     },
 
     async deleteCollection(request, reply) {

@@ -61,7 +61,8 @@ export async function createCollection(
   collection: { title: string; description: string | null; movies: readonly CatalogMovieInput[] },
 ): Promise<string> {
   return db.transaction().execute(async (trx) => {
-    const id = await insertCollection(trx, { userId, title: collection.title, description: collection.description });
+    const { title, description } = collection;
+    const id = await insertCollection(trx, { userId, title, description });
     await setMovies(trx, id, collection.movies);
     return id;
   });
@@ -102,7 +103,12 @@ export async function addMovie(
   });
 }
 
-export async function removeMovie(db: Database, userId: number, uuid: string, movieUuid: string): Promise<void> {
+export async function removeMovie(
+  db: Database,
+  userId: number,
+  uuid: string,
+  movieUuid: string,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     if (!(await touchCollection(trx, uuid, userId))) throw missing(uuid);
     if (!(await removeCollectionMovie(trx, uuid, movieUuid))) {

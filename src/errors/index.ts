@@ -166,7 +166,9 @@ function messageOf(issue: AjvIssue): string {
   if (issue.keyword === 'additionalProperties') return 'is not allowed';
   if (issue.keyword === 'required') return 'is required';
   if (issue.keyword === 'pattern' && issue.params.pattern === '\\S') return 'must not be blank';
-  if (issue.keyword === 'format' && String(issue.params.format).endsWith('-date')) return 'is not a valid date';
+  if (issue.keyword === 'format' && String(issue.params.format).endsWith('-date')) {
+    return 'is not a valid date';
+  }
   return issue.message ?? 'is invalid';
 }
 
@@ -249,9 +251,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       const malformed =
         fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
         fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
-      return malformed
-        ? send(reply, 400, 'malformed JSON body', undefined, 'malformed_request')
-        : send(reply, status, statusMessage(status));
+      if (malformed) return send(reply, 400, 'malformed JSON body', undefined, 'malformed_request');
+      // Any other 400 Fastify raises itself is about the request's framing, not its content.
+      const code = status === 400 ? 'malformed_request' : codeOfStatus(status);
+      return send(reply, status, statusMessage(status), undefined, code);
     }
 
     request.log.error({ err: error }, 'unhandled error');

@@ -70,6 +70,10 @@ export async function setContent(
   return (await setMessageContent(db, id, content, editorOf(user))) ?? refusal(db, id, 'change');
 }
 
-export async function deleteMessage(db: Database, id: number, user: { id: number; role: string }): Promise<void> {
+export async function deleteMessage(
+  db: Database,
+  id: number,
+  user: { id: number; role: string },
+): Promise<void> {
   if (!(await deleteMessageRow(db, id, editorOf(user)))) await refusal(db, id, 'delete');
 }

@@ -55,10 +55,8 @@ export function createOperationsHandlers({ config, db, redis, spec }: AppDeps) {
         ...(cache === false ? [{ field: 'redis', message: 'unreachable' }] : []),
       ];
       if (down.length > 0) {
-        throw new DomainError('dependency_unavailable', `not ready: ${down.map((d) => d.field).join(', ')} down`, {
-          details: down,
-          retryAfterSeconds: 5,
-        });
+        const message = `not ready: ${down.map((d) => d.field).join(', ')} down`;
+        throw new DomainError('dependency_unavailable', message, { details: down, retryAfterSeconds: 5 });
       }
       return {
         status: 'ok' as const,

@@ -12,7 +12,9 @@ async function methodNotAllowed(app: FastifyInstance, { spec }: { spec: LoadedSp
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '/';
     const allowed = allowedMethods(path);
-    if (allowed.length === 0 || allowed.includes(request.method)) return sendError(reply, 404, statusMessage(404));
+    if (allowed.length === 0 || allowed.includes(request.method)) {
+      return sendError(reply, 404, statusMessage(404));
+    }
     reply.header('allow', [...allowed, 'OPTIONS'].join(', '));
     if (request.method === 'OPTIONS') return reply.code(204).send();
     return sendError(reply, 405, `method ${request.method} not allowed on ${path}`);

@@ -41,7 +41,9 @@ function createAjv(options: Options): Ajv2020 {
     ...options,
   });
   addFormats(ajv);
-  for (const [name, validate] of Object.entries(DATE_FORMATS)) ajv.addFormat(name, { type: 'string', validate });
+  for (const [name, validate] of Object.entries(DATE_FORMATS)) {
+    ajv.addFormat(name, { type: 'string', validate });
+  }
   for (const keyword of OPENAPI_KEYWORDS) ajv.addKeyword(keyword);
   return ajv;
 }
