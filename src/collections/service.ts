@@ -103,16 +103,10 @@ export async function addMovie(
   });
 }
 
-export async function removeMovie(
-  db: Database,
-  userId: number,
-  uuid: string,
-  movieUuid: string,
-): Promise<void> {
+export async function removeMovie(db: Database, userId: number, uuid: string, movie: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     if (!(await touchCollection(trx, uuid, userId))) throw missing(uuid);
-    if (!(await removeCollectionMovie(trx, uuid, movieUuid))) {
-      throw notFound(`movie ${movieUuid} is not in collection ${uuid}`);
-    }
+    const removed = await removeCollectionMovie(trx, uuid, movie);
+    if (!removed) throw notFound(`movie ${movie} is not in collection ${uuid}`);
   });
 }
