@@ -75,6 +75,17 @@ async function lockExisting(db: Database, kind: 'actor' | 'movie', id: number): 
   found(kind, id, (await lockRows(db, kind === 'actor' ? 'actors' : 'movies', [id], 'update'))[0]);
 }
 
+/** The actor or movie as it is once locked against any change; not_found when there is none. */
+async function lockAndRead<T>(
+  db: Database,
+  kind: 'actor' | 'movie',
+  id: number,
+  read: (db: Database, id: number) => Promise<T | undefined>,
+): Promise<T> {
+  await lockExisting(db, kind, id);
+  return found(kind, id, await read(db, id));
+}
+
 /** One snapshot for the count and the page; a page past the end is not asked for (it could overflow OFFSET). */
 async function pageWithTotal<T>(
   db: Database,
@@ -141,8 +152,7 @@ export async function updateActor(
 
 export async function deleteActor(db: Database, id: number): Promise<ActorDetail> {
   return db.transaction().execute(async (trx) => {
-    await lockExisting(trx, 'actor', id);
-    const before = found('actor', id, await findActorDetail(trx, id));
+    const before = await lockAndRead(trx, 'actor', id, findActorDetail);
     await lockRows(trx, 'movies', before.movies_id, 'update');
     await checkNoMovieOrphaned(trx, id, before.movies_id);
     await deleteActorRow(trx, id);
@@ -184,8 +194,7 @@ export async function updateMovie(
 
 export async function deleteMovie(db: Database, id: number): Promise<MovieDetail> {
   return db.transaction().execute(async (trx) => {
-    await lockExisting(trx, 'movie', id);
-    const before = found('movie', id, await findMovieDetail(trx, id));
+    const before = await lockAndRead(trx, 'movie', id, findMovieDetail);
     await deleteMovieRow(trx, id);
     return before;
   });
