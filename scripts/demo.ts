@@ -3,7 +3,7 @@
  * their access tokens as shell exports, the casting seeds' ASSISTANT_JWT, DIRECTOR_JWT and PRODUCER_JWT among them.
  */
 
-import { createAccount } from '../src/auth/accounts.ts';
+import { createAccount } from '../src/auth/service.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import type { Role } from '../src/auth/permissions.ts';
 import { findUserByUsername, updatePasswordHash, updateUserRole } from '../src/auth/queries.ts';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
-import { createAccount } from '../src/auth/accounts.ts';
+import { createAccount } from '../src/auth/service.ts';
 import { isRole, ROLES } from '../src/auth/permissions.ts';
 import { findUserByUsername } from '../src/auth/queries.ts';
 import { issueTokenPair } from '../src/auth/tokens.ts';

@@ -1,34 +1,29 @@
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import formbody from '@fastify/formbody';
-import fastifyJwt from '@fastify/jwt';
 import fastifyRedis from '@fastify/redis';
-import fastifyStatic from '@fastify/static';
-import Fastify, {
-  errorCodes,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyServerOptions,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
 import { configureHashing } from './auth/passwords.ts';
+import authentication from './auth/plugin.ts';
 import { registerAuthRateLimit } from './auth/rate-limit.ts';
-import { CLOCK_LEEWAY_MS, createSecurityHandlers, REQUIRED_CLAIMS } from './auth/security.ts';
-import { closeCatalog } from './catalog/handlers.ts';
+import { createSecurityHandlers } from './auth/security.ts';
+import catalogClient from './catalog/plugin.ts';
 import type { Config } from './config/index.ts';
-import { createDatabase, type Database } from './db/index.ts';
+import type { Database } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
-import { AppError, installErrorHandler, sendError, statusMessage } from './errors/index.ts';
+import { installErrorHandler, sendError } from './errors/index.ts';
 import { createHandlers } from './handlers.ts';
-import requestCounter from './metrics/plugin.ts';
-import { DOCS_INIT_SCRIPT } from './operations/handlers.ts';
-import observability, { requestIdFor } from './plugins/observability.ts';
-import { createRedis } from './plugins/redis.ts';
-import security from './plugins/security.ts';
+import contentType from './plugins/content-type.ts';
+import database from './plugins/database.ts';
+import connectionClose from './plugins/connection-close.ts';
+import docs from './plugins/docs.ts';
 import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
+import methodNotAllowed from './plugins/method-not-allowed.ts';
+import observability, { requestIdFor } from './plugins/observability.ts';
+import security from './plugins/security.ts';
 import { createValidatorCompiler } from './plugins/validation.ts';
-import { createMethodLookup, type LoadedSpec, loadSpec } from './spec/index.ts';
+import { createRedis } from './redis-client.ts';
+import requestCounter from './request-counter/plugin.ts';
+import { type LoadedSpec, loadSpec } from './spec/index.ts';
 
 export interface BuildOptions {
   /** A database the caller owns (tests); otherwise one is opened from config and closed with the app. */
@@ -44,8 +39,6 @@ declare module 'fastify' {
     deps: AppDeps;
   }
 }
-
-const require = createRequire(import.meta.url);
 
 /** Whatever a handler or plugin hands the logger, these never reach the log. Readable lines in a terminal. */
 export function loggerOptions(config: Config) {
@@ -102,7 +95,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // A URL the router cannot decode (`/%zz`) fails before any hook runs; answer it in the error shape too.
     frameworkErrors: (_error, _request, reply) => {
-      sendError(reply as unknown as FastifyReply, 400, 'malformed URL');
+      sendError(reply as unknown as FastifyReply, 400, 'malformed URL', undefined, 'malformed_request');
     },
     clientErrorHandler: createClientErrorHandler(),
   });
@@ -110,123 +103,29 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setValidatorCompiler(createValidatorCompiler());
   configureHashing(config.hashing);
   installErrorHandler(app);
+  await app.register(connectionClose);
 
-  // During a shutdown every response closes its connection, so no client sends a request on a socket about to
-  // go away.
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
-
-  const ownDb = options.db === undefined;
-  const created = ownDb
-    ? createDatabase({
-        databaseUrl: config.databaseUrl,
-        dataDir: config.dataDir,
-        poolSize: config.dbPoolSize,
-        preparedStatements: config.dbPreparedStatements,
-        // Only the message: pg-pool attaches its whole client object to the error.
-        onIdleError: (err) =>
-          app.log.warn({ reason: err.message }, 'an idle database connection was lost; the pool replaces it'),
-      })
-    : undefined;
-  const db = options.db ?? created!.db;
-  const ownRedis = options.redis === undefined && config.redisUrl !== undefined;
   const redis = options.redis ?? (config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined);
   // The first onRequest hook, so every request is counted: 404s, 405s, errors, the docs, its own routes.
   if (config.requestCounter) await app.register(requestCounter, { config, redis });
-  app.addHook('onClose', async () => {
-    if (ownDb) await db.destroy();
-  });
-  if (redis) await app.register(fastifyRedis, { client: redis, closeClient: ownRedis });
-
-  const deps: AppDeps = { config, db, redis, log: app.log, spec };
+  await app.register(database, { config, db: options.db });
+  if (redis) await app.register(fastifyRedis, { client: redis, closeClient: options.redis === undefined });
+  const deps: AppDeps = { config, db: app.db, redis, log: app.log, spec };
   app.decorate('deps', deps);
-  app.addHook('onClose', () => closeCatalog(deps));
 
-  await app.register(observability, { pool: created?.pool });
+  await app.register(observability, { pool: app.dbPool });
   await app.register(security, { config });
   await app.register(unreadBodies);
-
-  // text/plain, text/html and YAML are media types of responses only; as request bodies they get a 415, and
-  // having a parser for them is what fastify-openapi-glue checks (it warns about every media type in the spec).
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser(['text/plain', 'text/html', 'application/yaml'], (request, _body, done) => {
-    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']), undefined);
-  });
-  await app.register(formbody);
-  await app.register(fastifyJwt, {
-    secret: config.jwt.secret,
-    sign: {
-      iss: config.jwt.issuer,
-      aud: config.jwt.audience,
-      expiresIn: config.jwt.accessTtlSeconds,
-      algorithm: 'HS256',
-    },
-    verify: {
-      allowedIss: config.jwt.issuer,
-      allowedAud: config.jwt.audience,
-      algorithms: ['HS256'],
-      requiredClaims: REQUIRED_CLAIMS,
-      clockTolerance: CLOCK_LEEWAY_MS,
-    },
-  });
-
-  // Fastify skips body validation for a content type the route's schema does not list: refuse it instead.
-  app.addHook('preValidation', async (request) => {
-    const type = request.headers['content-type'];
-    const declared = (request.routeOptions.schema?.body as { content?: Record<string, unknown> } | undefined)
-      ?.content;
-    if (type === undefined || declared === undefined) return;
-    const mediaType = type.split(';', 1)[0]?.trim().toLowerCase() ?? '';
-    if (!(mediaType in declared)) {
-      throw new AppError(
-        415,
-        `content type ${mediaType} is not accepted here; send ${Object.keys(declared).join(' or ')}`,
-      );
-    }
-  });
-
-  // Security runs before body validation, so an anonymous or unprivileged caller learns nothing from a 400.
-  app.addHook('onRoute', (route) => {
-    if (route.preHandler && !route.preValidation) {
-      route.preValidation = route.preHandler;
-      route.preHandler = undefined;
-    }
-  });
-
+  await app.register(contentType);
+  await app.register(authentication, { config });
   await registerAuthRateLimit(app, deps);
+  await app.register(catalogClient, { config });
   await app.register(openapiGlue, {
     specification: spec.document,
-    serviceHandlers: createHandlers(deps),
+    serviceHandlers: createHandlers(deps, app.catalogClient),
     securityHandlers: createSecurityHandlers(app),
   });
-
-  await app.register(fastifyStatic, {
-    root: dirname(require.resolve('swagger-ui-dist/package.json')),
-    prefix: '/docs/assets/',
-    decorateReply: false,
-    index: false,
-  });
-  app.get('/docs/init.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').send(DOCS_INIT_SCRIPT),
-  );
-
-  const allowedMethods = createMethodLookup(spec.document);
-  app.setNotFoundHandler(async (request, reply) => {
-    const path = request.url.split('?', 1)[0] ?? '/';
-    const allowed = allowedMethods(path);
-    if (allowed.length > 0 && !allowed.includes(request.method)) {
-      reply.header('allow', allowed.join(', '));
-      return sendError(reply, 405, `method ${request.method} not allowed on ${path}`);
-    }
-    return sendError(reply, 404, statusMessage(404));
-  });
-
+  await app.register(docs);
+  await app.register(methodNotAllowed, { spec });
   return app;
 }

@@ -750,6 +750,7 @@ export interface components {
             success: false;
             /** @description The HTTP status code. */
             error: number;
+            code: components["schemas"]["ErrorCode"];
             /** @description A short human-readable explanation. */
             message: string;
             /** @description Per-field problems, where useful. */
@@ -758,6 +759,11 @@ export interface components {
                 message: string;
             }[];
         };
+        /**
+         * @description What went wrong, stable across releases: switch on this, not on `message`. Each response lists the codes it can carry; one code always comes with the same status.
+         * @enum {string}
+         */
+        ErrorCode: "validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "last_actor_of_movie" | "payload_too_large" | "unsupported_media_type" | "movie_needs_actor" | "unknown_reference" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out";
         /**
          * @description A user's role; its permissions are listed under the `bearerAuth` scheme.
          * @enum {string}
@@ -787,11 +793,13 @@ export interface components {
             updated_at: string;
         };
         Credentials: {
-            username: string;
+            username: components["schemas"]["NewUsername"];
             password: string;
         };
+        /** @description Not blank; stored without surrounding whitespace, and unique compared case-insensitively. */
+        NewUsername: string;
         RegisterRequest: {
-            username: string;
+            username: components["schemas"]["NewUsername"];
             password: string;
             /** Format: email */
             email?: string;
@@ -909,11 +917,15 @@ export interface components {
         };
         MovieCreate: {
             title: string;
-            /** @description ISO date; the rbac seed's DD-MM-YYYY also accepted */
+            /**
+             * Format: calendar-date
+             * @description A day that exists, as an ISO date (YYYY-MM-DD); the rbac seed's DD-MM-YYYY is also accepted. With `date_release`, both must name the same day.
+             */
             release_date?: string;
             /**
+             * Format: compact-date
              * @deprecated
-             * @description YYYYMMDD
+             * @description A day that exists, as YYYYMMDD.
              */
             date_release?: string;
             /** @description Ids of the movie's actors; duplicates are merged; empty is a 422. */
@@ -923,11 +935,15 @@ export interface components {
         } & ((unknown | unknown) & (unknown | unknown));
         MovieUpdate: {
             title?: string;
-            /** @description ISO date; the rbac seed's DD-MM-YYYY also accepted */
+            /**
+             * Format: calendar-date
+             * @description A day that exists, as an ISO date (YYYY-MM-DD); the rbac seed's DD-MM-YYYY is also accepted. With `date_release`, both must name the same day.
+             */
             release_date?: string;
             /**
+             * Format: compact-date
              * @deprecated
-             * @description YYYYMMDD
+             * @description A day that exists, as YYYYMMDD.
              */
             date_release?: string;
             /** @description Replaces the cast; duplicates are merged; empty is a 422. */
@@ -1124,6 +1140,7 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 400,
+                 *       "code": "validation_failed",
                  *       "message": "bad request",
                  *       "details": [
                  *         {
@@ -1133,7 +1150,10 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "validation_failed" | "malformed_request";
+                };
             };
         };
         /** @description Missing, invalid or expired credentials. */
@@ -1151,10 +1171,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 401,
+                 *       "code": "unauthorized",
                  *       "message": "invalid or expired token"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "unauthorized";
+                };
             };
         };
         /** @description The token is valid but lacks the permission (or the caller is not the owner). */
@@ -1167,10 +1191,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 403,
+                 *       "code": "forbidden",
                  *       "message": "permission not found"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "forbidden";
+                };
             };
         };
         /** @description No such resource (or not one the caller may see). */
@@ -1183,10 +1211,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 404,
+                 *       "code": "not_found",
                  *       "message": "resource not found"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "not_found";
+                };
             };
         };
         /** @description The request conflicts with the current state. */
@@ -1195,7 +1227,10 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "conflict" | "username_taken" | "email_taken" | "last_actor_of_movie";
+                };
             };
         };
         /** @description The request body is larger than the server accepts. */
@@ -1208,10 +1243,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 413,
+                 *       "code": "payload_too_large",
                  *       "message": "request body too large"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "payload_too_large";
+                };
             };
         };
         /** @description The request body's content type is not one this operation accepts. */
@@ -1224,10 +1263,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 415,
+                 *       "code": "unsupported_media_type",
                  *       "message": "unsupported media type: text/plain"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "unsupported_media_type";
+                };
             };
         };
         /** @description Well-formed but impossible (a movie with no actors, an unknown actor or movie id). */
@@ -1236,7 +1279,10 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "movie_needs_actor" | "unknown_reference";
+                };
             };
         };
         /** @description Rate limited; retry after the delay given. */
@@ -1254,10 +1300,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 429,
+                 *       "code": "rate_limited",
                  *       "message": "too many requests, retry in 30 seconds"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "rate_limited";
+                };
             };
         };
         /** @description A dependency is down and there is nothing to serve; retry after the delay given. */
@@ -1275,10 +1325,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 503,
+                 *       "code": "dependency_unavailable",
                  *       "message": "movie catalogue unavailable"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "dependency_unavailable" | "timed_out";
+                };
             };
         };
         /** @description The upstream movie catalogue answered something that is not a catalogue page. */
@@ -1291,10 +1345,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 502,
+                 *       "code": "bad_gateway",
                  *       "message": "invalid response from the movie catalogue"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "bad_gateway";
+                };
             };
         };
         /** @description A client error raised by the HTTP layer before this route's handler runs (for example 400 for a malformed request). The route itself refuses nothing. */
@@ -1307,10 +1365,14 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 400,
+                 *       "code": "validation_failed",
                  *       "message": "bad request"
                  *     }
                  */
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "validation_failed" | "malformed_request";
+                };
             };
         };
         /** @description Any other error: 405 with an `Allow` header (known path, wrong method), 413, 415, 500 (no internals disclosed), 501 not implemented, 503 with `Retry-After` while the database is unreachable. */
@@ -1333,6 +1395,7 @@ export interface components {
                  * @example {
                  *       "success": false,
                  *       "error": 405,
+                 *       "code": "method_not_allowed",
                  *       "message": "method not allowed"
                  *     }
                  */
@@ -3315,6 +3378,7 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "error": 503,
+                     *       "code": "dependency_unavailable",
                      *       "message": "service not ready",
                      *       "details": [
                      *         {

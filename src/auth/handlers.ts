@@ -1,9 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.ts';
-import { conflict, notFound, unauthorized } from '../errors/index.ts';
+import { unauthorized } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-import { checkCredentials, createAccount, toPublicUser } from './accounts.ts';
-import * as queries from './queries.ts';
+import { queryWithDefaults } from '../spec/index.ts';
+import {
+  checkCredentials,
+  createAccount,
+  createEmailAccount,
+  getUser,
+  listUsers,
+  setRole,
+  toUser,
+} from './service.ts';
 import { issueTokenPair, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens.ts';
 
 type AuthOperation =
@@ -26,6 +34,7 @@ const BAD_CREDENTIALS = 'invalid credentials';
 
 export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
   const { config, db } = deps;
+  const userPage = queryWithDefaults(deps.spec.document, 'listUsers');
 
   return {
     async registerCollectionsUser(request, reply) {
@@ -38,7 +47,7 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     async registerUser(request, reply) {
       const user = await createAccount(db, config, request.body, clientGone(request));
       reply.code(201);
-      return toPublicUser(user);
+      return toUser(user);
     },
 
     async obtainTokenPair(request) {
@@ -62,26 +71,13 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async createV1User(request, reply) {
-      const { email, password } = request.body;
-      const user = await createAccount(
-        db,
-        config,
-        { username: email.trim().toLowerCase(), email, password },
-        clientGone(request),
-      ).catch((error: unknown) => {
-        // The username is the email here, so either index taken means the email is.
-        throw (error as { statusCode?: number }).statusCode === 409
-          ? conflict('email already in use')
-          : error;
-      });
+      const user = await createEmailAccount(db, config, request.body, clientGone(request));
       reply.code(201);
       return { id: user.id, token: signAccessToken(request.server, user) };
     },
 
     async getCurrentUser(request) {
-      const user = await queries.findUserById(db, request.user.id);
-      if (!user) throw notFound(`user ${request.user.id} not found`);
-      return toPublicUser(user);
+      return toUser(await getUser(db, request.user.id));
     },
 
     async authenticateV1(request) {
@@ -91,19 +87,13 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async listUsers(request) {
-      const page = request.query.page ?? 1;
-      const limit = request.query.limit ?? 20;
-      const [users, total] = await Promise.all([
-        queries.listUsers(db, limit, (page - 1) * limit),
-        queries.countUsers(db),
-      ]);
-      return { success: true, users: users.map(toPublicUser), total_users: total, page, limit };
+      const { page, limit } = userPage(request.query);
+      const { users, total } = await listUsers(db, { limit, offset: (page - 1) * limit });
+      return { success: true, users: users.map(toUser), total_users: total, page, limit };
     },
 
     async updateUserRole(request) {
-      const user = await queries.updateUserRole(db, request.params.id, request.body.role);
-      if (!user) throw notFound(`user ${request.params.id} not found`);
-      return toPublicUser(user);
+      return toUser(await setRole(db, request.params.id, request.body.role));
     },
   };
 }

@@ -1,9 +1,8 @@
-import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Database as Db } from '../db/index.ts';
 import { compiledOnce } from '../db/compiled.ts';
-import type { DB } from '../db/types.ts';
 import type { RefreshTokensTable, UsersTable } from './tables.ts';
 
-type Db = Kysely<DB> | Transaction<DB>;
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 
@@ -23,21 +22,20 @@ export async function findUserRole(db: Db, id: number): Promise<string | undefin
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */
-export function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
+function findUserByLowered(
+  db: Db,
+  column: 'username' | 'email',
+  value: string,
+): Promise<UserRow | undefined> {
   return db
     .selectFrom('users')
     .selectAll()
-    .where(sql`lower(username)`, '=', sql`lower(${username})`)
+    .where(sql`lower(${sql.ref(column)})`, '=', sql`lower(${value})`)
     .executeTakeFirst();
 }
 
-export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .where(sql`lower(email)`, '=', sql`lower(${email})`)
-    .executeTakeFirst();
-}
+export const findUserByUsername = (db: Db, username: string) => findUserByLowered(db, 'username', username);
+export const findUserByEmail = (db: Db, email: string) => findUserByLowered(db, 'email', email);
 
 export function insertUser(db: Db, user: NewUser): Promise<UserRow> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();

@@ -1,11 +1,9 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { components } from '../../generated/api.d.ts';
 import { compiledOnce } from '../db/compiled.ts';
-import type { DB } from '../db/types.ts';
+import type { Database as Db } from '../db/index.ts';
 import type { Gender } from './tables.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export type Actor = components['schemas']['Actor'];
 export type ActorDetail = components['schemas']['ActorDetail'];
@@ -20,7 +18,7 @@ export interface Page {
 /** The all-stars seed's YYYYMMDD spelling, still sent alongside release_date. */
 const compact = (isoDate: string) => isoDate.replaceAll('-', '');
 
-function toMovie<M extends { release_date: string }>(row: M): M & { date_release: string } {
+function withCompactDate<M extends { release_date: string }>(row: M): M & { date_release: string } {
   return { ...row, date_release: compact(row.release_date) };
 }
 
@@ -105,7 +103,7 @@ export async function listMovies(db: Db, page: Page): Promise<Movie[]> {
     .limit(page.limit)
     .offset(page.offset)
     .execute();
-  return rows.map(toMovie);
+  return rows.map(withCompactDate);
 }
 
 // GET /movies/{id}: compiled once, like the actor's.
@@ -132,7 +130,7 @@ const movieDetail = compiledOnce(
 
 export async function findMovieDetail(db: Db, id: number): Promise<MovieDetail | undefined> {
   const [row] = await movieDetail(db, id);
-  return row && toMovie({ ...row, actors_id: row.actors.map((actor) => actor.id) });
+  return row && withCompactDate({ ...row, actors_id: row.actors.map((actor) => actor.id) });
 }
 
 export async function movieExists(db: Db, id: number): Promise<boolean> {
@@ -150,64 +148,30 @@ export async function movieIdsOfActor(db: Db, actorId: number): Promise<number[]
   return rows.map((row) => row.movie_id);
 }
 
-// Lock order, the same in every transaction so that none waits on another in a cycle: actors before movies,
-// each by ascending id. Anything that removes a movie's link to an actor holds that movie FOR UPDATE; anything
-// that adds a link holds the actor and movie at least FOR KEY SHARE (the foreign key takes that too), which
-// conflicts with the FOR UPDATE of an actor's deletion.
-
-/** Locks one actor against deletion, link changes and concurrent updates; false when there is none. */
-export async function lockActor(trx: Transaction<DB>, id: number): Promise<boolean> {
-  const row = await trx.selectFrom('actors').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Keeps existing actors from being deleted until commit; returns the ids found. */
-export async function shareActors(trx: Transaction<DB>, ids: readonly number[]): Promise<number[]> {
+/**
+ * Locks the existing rows among `ids`, in id order, and returns their ids. `update` holds them against any
+ * change; `key share` only against deletion (what adding a link needs).
+ */
+export async function lockRows(
+  db: Db,
+  table: 'actors' | 'movies',
+  ids: readonly number[],
+  strength: 'update' | 'key share',
+): Promise<number[]> {
   if (ids.length === 0) return [];
-  const rows = await trx
-    .selectFrom('actors')
-    .select('id')
-    .where('id', 'in', ids)
-    .orderBy('id')
-    .forKeyShare()
-    .execute();
+  const query = db.selectFrom(table).select('id').where('id', 'in', ids).orderBy('id');
+  const rows = await (strength === 'update' ? query.forUpdate() : query.forKeyShare()).execute();
   return rows.map((row) => row.id);
 }
 
-/** Keeps existing movies from being deleted until commit; returns the ids found. */
-export async function shareMovies(trx: Transaction<DB>, ids: readonly number[]): Promise<number[]> {
-  if (ids.length === 0) return [];
-  const rows = await trx
-    .selectFrom('movies')
-    .select('id')
-    .where('id', 'in', ids)
-    .orderBy('id')
-    .forKeyShare()
-    .execute();
-  return rows.map((row) => row.id);
-}
-
-/** Takes the movies' row locks in id order: whoever removes one of their actors waits for this commit. */
-export async function lockMovies(trx: Transaction<DB>, ids: readonly number[]): Promise<number[]> {
-  if (ids.length === 0) return [];
-  const rows = await trx
-    .selectFrom('movies')
-    .select('id')
-    .where('id', 'in', ids)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
-  return rows.map((row) => row.id);
-}
-
-/** Of the given movies, those with no actor besides `actorId`; read after lockMovies, so the answer holds. */
+/** Of the given movies, those with no actor besides `actorId`; read with the movies locked, so the answer holds. */
 export async function moviesOnlyWithActor(
-  trx: Transaction<DB>,
+  db: Db,
   movieIds: readonly number[],
   actorId: number,
 ): Promise<{ id: number; title: string }[]> {
   if (movieIds.length === 0) return [];
-  return trx
+  return db
     .selectFrom('movies')
     .select(['movies.id', 'movies.title'])
     .where('movies.id', 'in', movieIds)

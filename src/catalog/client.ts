@@ -20,7 +20,7 @@ import {
   type CatalogOutcome,
   catalogBreakerState,
   catalogUpstreamCalls,
-} from '../plugins/observability.ts';
+} from './metrics.ts';
 
 export type CatalogMovie = components['schemas']['CatalogMovie'];
 
@@ -70,7 +70,7 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isOptionalText = (value: unknown) => value === undefined || value === null || typeof value === 'string';
 
-function toMovie(item: unknown): CatalogMovie | undefined {
+function parseCatalogMovie(item: unknown): CatalogMovie | undefined {
   if (!isObject(item)) return undefined;
   const { title, description, genres, uuid } = item;
   if (typeof title !== 'string' || typeof uuid !== 'string' || !UUID.test(uuid)) return undefined;
@@ -92,7 +92,7 @@ export function parseCatalogPage(body: unknown, page: number): CatalogPage | und
   if (!isOptionalText(next) || !isOptionalText(previous) || !Array.isArray(list)) return undefined;
   const data: CatalogMovie[] = [];
   for (const item of list) {
-    const movie = toMovie(item);
+    const movie = parseCatalogMovie(item);
     if (!movie) return undefined;
     data.push(movie);
   }

@@ -1,106 +1,20 @@
 import type { AppDeps } from '../deps.ts';
-import { AppError, notFound } from '../errors/index.ts';
-import { catalogUpstreamCalls } from '../plugins/observability.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-import { createPageCache } from './cache.ts';
-import {
-  type CatalogClient,
-  type CatalogPage,
-  createCatalogClient,
-  isUnavailable,
-  UpstreamError,
-} from './client.ts';
+import { queryWithDefaults } from '../spec/index.ts';
+import type { CatalogClient } from './client.ts';
+import { catalogUpstreamCalls } from './metrics.ts';
+import { createCatalogService } from './service.ts';
 
-/** A page to answer with; `storedAt` is set when it is the last good copy rather than a fresh one. */
-interface Loaded {
-  page: CatalogPage;
-  storedAt?: number;
-}
-
-const clients = new WeakMap<AppDeps, CatalogClient>();
-
-/** Closes the upstream connections of the handlers made with these deps (on app close). */
-export async function closeCatalog(deps: AppDeps): Promise<void> {
-  await clients.get(deps)?.close();
-}
-
-/** The value, or undefined when it takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function upstreamFailure(error: unknown, retryAfterSeconds: number): AppError {
-  if (isUnavailable(error)) {
-    return new AppError(503, 'movie catalogue unavailable', {
-      headers: { 'retry-after': String(retryAfterSeconds) },
-    });
-  }
-  if (error instanceof UpstreamError && error.kind === 'rejected') {
-    return new AppError(502, `the movie catalogue refused the request (HTTP ${error.status})`);
-  }
-  if (error instanceof UpstreamError) return new AppError(502, 'invalid response from the movie catalogue');
-  throw error;
-}
-
-export function createCatalogHandlers(deps: AppDeps): HandlerGroup<'listCatalogMovies'> {
-  const { config, log } = deps;
-  const settings = config.movieApi;
-  // Kept back from the upstream's budget so that reading the stale copy still fits in the deadline.
-  const reserveMs = Math.min(200, Math.floor(settings.deadlineMs / 10));
-  const client = createCatalogClient({ settings, budgetMs: settings.deadlineMs - reserveMs, log });
-  clients.set(deps, client);
-  const cache = createPageCache({
-    redis: deps.redis,
-    keyPrefix: config.redisKeyPrefix,
-    entries: settings.cacheEntries,
-    log,
-  });
-  const inFlight = new Map<number, Promise<Loaded>>();
-
-  async function load(pageNumber: number): Promise<Loaded> {
-    const started = Date.now();
-    try {
-      const page = await client.fetchPage(pageNumber);
-      // Not awaited: the caller has its page; the write cannot fail the request (the cache logs its errors).
-      void cache.set(pageNumber, { storedAt: Date.now(), page });
-      return { page };
-    } catch (error) {
-      if (error instanceof UpstreamError && error.kind === 'not-found') {
-        throw notFound(`catalogue page ${pageNumber} not found`);
-      }
-      const reason = error instanceof Error ? error.message : 'unexpected failure';
-      const copy = await within(cache.get(pageNumber), settings.deadlineMs - (Date.now() - started));
-      if (copy) {
-        log.warn({ page: pageNumber, reason }, 'movie catalogue failed; serving the last good copy');
-        return copy;
-      }
-      log.warn({ page: pageNumber, reason }, 'movie catalogue failed and no copy is kept');
-      throw upstreamFailure(error, client.retryAfterSeconds());
-    }
-  }
-
-  /** Concurrent requests for one page share one upstream call (and its deadline). */
-  function loadShared(pageNumber: number): Promise<Loaded> {
-    let pending = inFlight.get(pageNumber);
-    if (!pending) {
-      pending = load(pageNumber).finally(() => inFlight.delete(pageNumber));
-      inFlight.set(pageNumber, pending);
-    }
-    return pending;
-  }
-
+export function createCatalogHandlers(
+  deps: AppDeps,
+  client: CatalogClient,
+): HandlerGroup<'listCatalogMovies'> {
+  const { config, spec } = deps;
+  const catalog = createCatalogService(deps, client);
+  const pageQuery = queryWithDefaults(spec.document, 'listCatalogMovies');
   return {
     async listCatalogMovies(request, reply) {
-      const pageNumber = request.query.page ?? 1;
-      const { page, storedAt } = await loadShared(pageNumber);
+      const { page, storedAt } = await catalog.loadPage(pageQuery(request.query).page);
       if (storedAt !== undefined) {
         catalogUpstreamCalls.inc({ outcome: 'stale_served' });
         reply.header('x-catalog-stale', 'true');

@@ -1,9 +1,7 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { components } from '../../generated/api.d.ts';
-import type { DB } from '../db/types.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Database as Db } from '../db/index.ts';
 
 export type CollectionSummary = components['schemas']['CollectionSummary'];
 export type CatalogMovie = components['schemas']['CatalogMovie'];

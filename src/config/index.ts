@@ -104,7 +104,7 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
-function text(env: Env, name: string): string | undefined {
+function nonEmpty(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw === '' ? undefined : raw;
 }
@@ -155,7 +155,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const rawDataDir = env.DATA_DIR || 'data';
   const dataDir = rawDataDir.startsWith('memory://') ? rawDataDir : resolve(rawDataDir);
 
-  let secret = text(env, 'JWT_SECRET');
+  let secret = nonEmpty(env, 'JWT_SECRET');
   if (secret !== undefined && secret.length < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
   }
@@ -168,8 +168,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   }
 
   const jwksUrl = url(env, 'JWT_JWKS_URL', ['http:', 'https:']);
-  const externalIssuer = text(env, 'JWT_ISSUER');
-  const externalAudience = text(env, 'JWT_AUDIENCE');
+  const externalIssuer = nonEmpty(env, 'JWT_ISSUER');
+  const externalAudience = nonEmpty(env, 'JWT_AUDIENCE');
   if (jwksUrl && (!externalIssuer || !externalAudience)) {
     throw new ConfigError(
       externalIssuer ? 'JWT_AUDIENCE' : 'JWT_ISSUER',
@@ -177,8 +177,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     );
   }
 
-  const adminUsername = text(env, 'ADMIN_USERNAME');
-  const adminPassword = text(env, 'ADMIN_PASSWORD');
+  const adminUsername = nonEmpty(env, 'ADMIN_USERNAME');
+  const adminPassword = nonEmpty(env, 'ADMIN_PASSWORD');
   if ((adminUsername === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError(
       adminUsername ? 'ADMIN_PASSWORD' : 'ADMIN_USERNAME',
@@ -186,7 +186,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     );
   }
 
-  const trustProxyRaw = text(env, 'TRUST_PROXY');
+  const trustProxyRaw = nonEmpty(env, 'TRUST_PROXY');
   let trustProxy: boolean | string = false;
   if (trustProxyRaw !== undefined) {
     trustProxy = ['true', 'false', '1', '0'].includes(trustProxyRaw)
@@ -223,8 +223,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     admin: adminUsername && adminPassword ? { username: adminUsername, password: adminPassword } : undefined,
     movieApi: {
       url: url(env, 'MOVIE_API_URL', ['http:', 'https:']) ?? 'https://demo.credy.in/api/v1/maya/movies/',
-      username: text(env, 'MOVIE_API_USERNAME'),
-      password: text(env, 'MOVIE_API_PASSWORD'),
+      username: nonEmpty(env, 'MOVIE_API_USERNAME'),
+      password: nonEmpty(env, 'MOVIE_API_PASSWORD'),
       attemptTimeoutMs: int(env, 'CATALOG_ATTEMPT_TIMEOUT_MS', 2000, 1),
       maxAttempts: int(env, 'CATALOG_MAX_ATTEMPTS', 6, 1, 20),
       deadlineMs: int(env, 'CATALOG_DEADLINE_MS', 8000, 1),
@@ -243,7 +243,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     },
     trustProxy,
     workers: int(env, 'WORKERS', 1, 1, 64),
-    metricsToken: text(env, 'METRICS_TOKEN'),
+    metricsToken: nonEmpty(env, 'METRICS_TOKEN'),
     requestCounter: bool(env, 'REQUEST_COUNTER', true),
     requestTimeoutMs,
     handlerTimeoutMs: int(env, 'HANDLER_TIMEOUT_MS', 30_000, 0),

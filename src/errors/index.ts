@@ -1,3 +1,4 @@
+import type { components } from '../../generated/api.d.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface ErrorDetail {
@@ -28,44 +29,117 @@ export function statusMessage(status: number): string {
   return STATUS_MESSAGES[status] ?? (status >= 500 ? 'internal server error' : 'bad request');
 }
 
-/** An error the client caused or should know about; becomes the spec's error shape. */
+export type ErrorCode = components['schemas']['ErrorCode'];
+
+/** One status per code, so a client may switch on either; a code the spec adds fails to compile until it has one. */
+export const STATUS_OF_CODE = {
+  validation_failed: 400,
+  malformed_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  username_taken: 409,
+  email_taken: 409,
+  last_actor_of_movie: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  movie_needs_actor: 422,
+  unknown_reference: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  not_implemented: 501,
+  bad_gateway: 502,
+  dependency_unavailable: 503,
+  timed_out: 503,
+} as const satisfies Record<ErrorCode, number>;
+
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  501: 'not_implemented',
+  502: 'bad_gateway',
+  503: 'dependency_unavailable',
+};
+
+/** The code an HTTP-layer error of this status carries when it names none. */
+export function codeOfStatus(status: number): ErrorCode {
+  return CODE_OF_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'validation_failed');
+}
+
+/**
+ * What services and handlers throw: a broken rule, named by its code. The error handler turns it into the
+ * status the code stands for; nothing below the handlers knows about HTTP.
+ */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[] | undefined;
+  /** For a dependency that is down: when trying again may help. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: ErrorDetail[] | undefined; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** An error of the HTTP layer itself (content type, method, rate limit), with its status and headers. */
 export class AppError extends Error {
   readonly statusCode: number;
+  readonly code: ErrorCode;
   readonly details: ErrorDetail[] | undefined;
   readonly headers: Record<string, string>;
   constructor(
     statusCode: number,
     message = statusMessage(statusCode),
-    options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {},
+    options: { details?: ErrorDetail[]; headers?: Record<string, string>; code?: ErrorCode } = {},
   ) {
     super(message);
     this.statusCode = statusCode;
+    this.code = options.code ?? codeOfStatus(statusCode);
     this.details = options.details;
     this.headers = options.headers ?? {};
   }
 }
 
 export const badRequest = (message: string, details?: ErrorDetail[]) =>
-  new AppError(400, message, { details });
-export const notFound = (message = 'resource not found') => new AppError(404, message);
-export const conflict = (message: string, details?: ErrorDetail[]) => new AppError(409, message, { details });
-export const unprocessable = (message: string, details?: ErrorDetail[]) =>
-  new AppError(422, message, { details });
-export const unauthorized = (message = 'authentication required') =>
-  new AppError(401, message, { headers: { 'www-authenticate': 'Bearer' } });
-export const forbidden = (message = 'permission denied') => new AppError(403, message);
+  new DomainError('validation_failed', message, { details });
+export const notFound = (message = 'resource not found') => new DomainError('not_found', message);
+export const conflict = (message: string, details?: ErrorDetail[]) =>
+  new DomainError('conflict', message, { details });
+export const unauthorized = (message = 'authentication required') => new DomainError('unauthorized', message);
+export const forbidden = (message = 'permission denied') => new DomainError('forbidden', message);
 
 export interface ErrorBody {
   success: false;
   error: number;
+  code: ErrorCode;
   message: string;
   details?: ErrorDetail[];
 }
 
-export function errorBody(status: number, message: string, details?: ErrorDetail[]): ErrorBody {
+export function errorBody(
+  status: number,
+  message: string,
+  details?: ErrorDetail[],
+  code: ErrorCode = codeOfStatus(status),
+): ErrorBody {
   return details && details.length > 0
-    ? { success: false, error: status, message, details }
-    : { success: false, error: status, message };
+    ? { success: false, error: status, code, message, details }
+    : { success: false, error: status, code, message };
 }
 
 interface AjvIssue {
@@ -94,6 +168,9 @@ function messageOf(issue: AjvIssue): string {
   if (issue.keyword === 'additionalProperties') return 'is not allowed';
   if (issue.keyword === 'required') return 'is required';
   if (issue.keyword === 'pattern' && issue.params.pattern === '\\S') return 'must not be blank';
+  if (issue.keyword === 'format' && String(issue.params.format).endsWith('-date')) {
+    return 'is not a valid date';
+  }
   return issue.message ?? 'is invalid';
 }
 
@@ -113,11 +190,17 @@ export function validationDetails(issues: AjvIssue[], part: string | undefined):
   return details;
 }
 
-function send(reply: FastifyReply, status: number, message: string, details?: ErrorDetail[]) {
+function send(
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  details?: ErrorDetail[],
+  code: ErrorCode = codeOfStatus(status),
+) {
   return reply
     .code(status)
     .type('application/json; charset=utf-8')
-    .send(errorBody(status, message, details));
+    .send(errorBody(status, message, details, code));
 }
 
 type GlueSecurityError = FastifyError & { errors?: unknown[] };
@@ -156,10 +239,18 @@ export function installErrorHandler(app: FastifyInstance): void {
       error = wrapped[wrapped.length - 1];
     }
 
+    if (error instanceof DomainError) {
+      const status = STATUS_OF_CODE[error.code];
+      if (error.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+      if (status >= 500) request.log.warn({ err: error }, error.message);
+      return send(reply, status, error.message, error.details, error.code);
+    }
+
     if (error instanceof AppError) {
       reply.headers(error.headers);
       if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
-      return send(reply, error.statusCode, error.message, error.details);
+      return send(reply, error.statusCode, error.message, error.details, error.code);
     }
 
     const fastifyError = error as FastifyError;
@@ -175,7 +266,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     // HANDLER_TIMEOUT_MS ran out: the service is slow, not broken, and the client may retry.
     if (fastifyError.code === 'FST_ERR_HANDLER_TIMEOUT') {
       request.log.warn({ err: error }, 'request timed out');
-      return send(reply, 503, 'request timed out');
+      return send(reply, 503, 'request timed out', undefined, 'timed_out');
     }
 
     const status = fastifyError.statusCode ?? 500;
@@ -184,12 +275,13 @@ export function installErrorHandler(app: FastifyInstance): void {
         // @fastify/rate-limit sets retry-after itself; its message is safe to show.
         return send(reply, 429, 'too many requests, retry later');
       }
-      const message =
+      const malformed =
         fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-        fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-          ? 'malformed JSON body'
-          : statusMessage(status);
-      return send(reply, status, message);
+        fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
+      if (malformed) return send(reply, 400, 'malformed JSON body', undefined, 'malformed_request');
+      // Any other 400 Fastify raises itself is about the request's framing, not its content.
+      const code = status === 400 ? 'malformed_request' : codeOfStatus(status);
+      return send(reply, status, statusMessage(status), undefined, code);
     }
 
     if (isDatabaseUnavailable(error)) {

@@ -1,18 +1,9 @@
 import type { components } from '../../generated/api.d.ts';
 import type { AppDeps } from '../deps.ts';
-import { badRequest, forbidden, notFound, unauthorized } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-import {
-  countMessages,
-  deleteMessage,
-  type Editor,
-  findMessageAuthorId,
-  insertMessage,
-  listMessages,
-  type MessageRow,
-  setMessageContent,
-  viewMessage,
-} from './queries.ts';
+import { queryWithDefaults } from '../spec/index.ts';
+import type { MessageRow } from './queries.ts';
+import * as messages from './service.ts';
 
 type Message = components['schemas']['Message'];
 
@@ -41,23 +32,6 @@ function pageLinks(page: { limit: number; offset: number }, total: number): stri
   return links.length > 0 ? links.join(', ') : undefined;
 }
 
-/**
- * What the spec's length and pattern cannot say: PostgreSQL text cannot hold NUL, and a lone surrogate would be
- * stored as U+FFFD, so either would be a 500 or a silently different message.
- */
-function checkContent(content: string): void {
-  const problem = !content.isWellFormed()
-    ? 'must be well-formed Unicode (no lone surrogates)'
-    : content.includes('\u0000')
-      ? 'must not contain NUL characters'
-      : undefined;
-  if (problem) throw badRequest('invalid body', [{ field: 'content', message: problem }]);
-}
-
-function editorOf(user: { id: number; role: string }): Editor {
-  return { id: user.id, isAdmin: user.role === 'admin' };
-}
-
 type MessageOperation =
   | 'listMessages'
   | 'createMessage'
@@ -66,28 +40,12 @@ type MessageOperation =
   | 'updateMessage'
   | 'deleteMessage';
 
-export function createMessageHandlers({ db }: AppDeps): HandlerGroup<MessageOperation> {
-  /** Why a conditional write touched no row: the message is gone (404) or belongs to someone else (403). */
-  async function refusal(id: number, action: string): Promise<never> {
-    if ((await findMessageAuthorId(db, id)) === undefined) throw notFound(`message ${id} not found`);
-    throw forbidden(`only the author of message ${id} or an admin may ${action} it`);
-  }
-
-  async function setContent(id: number, content: string, user: { id: number; role: string }) {
-    checkContent(content);
-    const row = await setMessageContent(db, id, content, editorOf(user));
-    return row ? toMessage(row) : refusal(id, 'change');
-  }
-
+export function createMessageHandlers({ db, spec }: AppDeps): HandlerGroup<MessageOperation> {
+  const pageQuery = queryWithDefaults(spec.document, 'listMessages');
   return {
     async listMessages(request, reply) {
-      // Ajv fills in the spec's defaults (limit 100, offset 0) before the handler runs.
-      const page = { limit: request.query.limit!, offset: request.query.offset! };
-      // One snapshot for both queries, so the total and the links agree with the page.
-      const { total, rows } = await db
-        .transaction()
-        .setIsolationLevel('repeatable read')
-        .execute(async (trx) => ({ total: await countMessages(trx), rows: await listMessages(trx, page) }));
+      const page = pageQuery(request.query);
+      const { total, rows } = await messages.listMessages(db, page);
       reply.header('x-total-count', String(total));
       const links = pageLinks(page, total);
       if (links) reply.header('link', links);
@@ -95,34 +53,28 @@ export function createMessageHandlers({ db }: AppDeps): HandlerGroup<MessageOper
     },
 
     async createMessage(request, reply) {
-      const { content } = request.body;
-      checkContent(content);
-      const row = await insertMessage(db, request.user.id, content);
-      if (!row) throw unauthorized('the user of this token no longer exists');
+      const row = await messages.createMessage(db, request.user.id, request.body.content);
       reply.code(201);
       return toMessage(row);
     },
 
     async getMessage(request, reply) {
-      const { id } = request.params;
-      const row = await viewMessage(db, id);
-      if (!row) throw notFound(`message ${id} not found`);
+      const row = await messages.readMessage(db, request.params.id);
       // A read answered from a cache would not be counted.
       reply.header('cache-control', 'no-store');
       return toMessage(row);
     },
 
     async replaceMessage(request) {
-      return setContent(request.params.id, request.body.content, request.user);
+      return toMessage(await messages.setContent(db, request.params.id, request.body.content, request.user));
     },
 
     async updateMessage(request) {
-      return setContent(request.params.id, request.body.content, request.user);
+      return toMessage(await messages.setContent(db, request.params.id, request.body.content, request.user));
     },
 
     async deleteMessage(request, reply) {
-      const { id } = request.params;
-      if (!(await deleteMessage(db, id, editorOf(request.user)))) await refusal(id, 'delete');
+      await messages.deleteMessage(db, request.params.id, request.user);
       return reply.code(204).send();
     },
   };

@@ -1,7 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { QueryCreator, Selectable } from 'kysely';
+import type { Database as Db } from '../db/index.ts';
 import type { DB } from '../db/types.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { MessagesTable } from './tables.ts';
 
 export interface MessageRow {
   id: number;
@@ -30,6 +30,11 @@ const COLUMNS = [
   'u.username as author_username',
 ] as const;
 
+/** The message a statement just wrote, as `m`, with its author's name. */
+function readBack(qc: QueryCreator<DB & { m: Selectable<MessagesTable> }>): Promise<MessageRow | undefined> {
+  return qc.selectFrom('m').innerJoin('users as u', 'u.id', 'm.author_id').select(COLUMNS).executeTakeFirst();
+}
+
 export async function countMessages(db: Db): Promise<number> {
   const row = await db
     .selectFrom('messages')
@@ -57,8 +62,8 @@ export async function insertMessage(
   authorId: number,
   content: string,
 ): Promise<MessageRow | undefined> {
-  return db
-    .with('m', (qb) =>
+  return readBack(
+    db.with('m', (qb) =>
       qb
         .insertInto('messages')
         .columns(['author_id', 'content'])
@@ -69,27 +74,21 @@ export async function insertMessage(
             .where('id', '=', authorId),
         )
         .returningAll(),
-    )
-    .selectFrom('m')
-    .innerJoin('users as u', 'u.id', 'm.author_id')
-    .select(COLUMNS)
-    .executeTakeFirst();
+    ),
+  );
 }
 
 /** Counts one view and returns the row as that view left it, in one statement: no read-modify-write. */
 export async function viewMessage(db: Db, id: number): Promise<MessageRow | undefined> {
-  return db
-    .with('m', (qb) =>
+  return readBack(
+    db.with('m', (qb) =>
       qb
         .updateTable('messages')
         .set((eb) => ({ views: eb('views', '+', 1) }))
         .where('id', '=', id)
         .returningAll(),
-    )
-    .selectFrom('m')
-    .innerJoin('users as u', 'u.id', 'm.author_id')
-    .select(COLUMNS)
-    .executeTakeFirst();
+    ),
+  );
 }
 
 /** Sets the content and restarts the view count, if `editor` may; undefined when nothing was changed. */
@@ -99,19 +98,16 @@ export async function setMessageContent(
   content: string,
   editor: Editor,
 ): Promise<MessageRow | undefined> {
-  return db
-    .with('m', (qb) =>
+  return readBack(
+    db.with('m', (qb) =>
       qb
         .updateTable('messages')
         .set({ content, views: 0 })
         .where('id', '=', id)
         .$if(!editor.isAdmin, (qb) => qb.where('author_id', '=', editor.id))
         .returningAll(),
-    )
-    .selectFrom('m')
-    .innerJoin('users as u', 'u.id', 'm.author_id')
-    .select(COLUMNS)
-    .executeTakeFirst();
+    ),
+  );
 }
 
 /** Deletes the message if `editor` may; false when nothing was deleted. */

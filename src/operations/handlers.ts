@@ -1,35 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AppDeps } from '../deps.ts';
-import { AppError, unauthorized } from '../errors/index.ts';
+import { DomainError, unauthorized } from '../errors/index.ts';
+import { DOCS_PAGE } from '../plugins/docs.ts';
 import { registry } from '../plugins/observability.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
-
-const DOCS_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Marquee API</title>
-  <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
-  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
-</head>
-<body>
-  <div id="swagger-ui"></div>
-  <script src="/docs/assets/swagger-ui-bundle.js"></script>
-  <script src="/docs/init.js"></script>
-</body>
-</html>
-`;
-
-/** Served as a file, not inline, so a strict Content-Security-Policy can forbid inline scripts. */
-export const DOCS_INIT_SCRIPT = `window.ui = SwaggerUIBundle({
-  url: '/openapi.json',
-  dom_id: '#swagger-ui',
-  deepLinking: true,
-  persistAuthorization: true,
-});
-`;
 
 async function ping(check: () => Promise<unknown>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -80,10 +55,8 @@ export function createOperationsHandlers({ config, db, redis, spec }: AppDeps) {
         ...(cache === false ? [{ field: 'redis', message: 'unreachable' }] : []),
       ];
       if (down.length > 0) {
-        throw new AppError(503, `not ready: ${down.map((d) => d.field).join(', ')} down`, {
-          details: down,
-          headers: { 'retry-after': '5' },
-        });
+        const message = `not ready: ${down.map((d) => d.field).join(', ')} down`;
+        throw new DomainError('dependency_unavailable', message, { details: down, retryAfterSeconds: 5 });
       }
       return {
         status: 'ok' as const,

@@ -6,8 +6,9 @@ import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
- * One registry per process: the metric objects below are module singletons so any area can import and update
- * them. Several apps in one process (tests) add to the same series.
+ * One registry per process. Each area declares its own series next to its code (catalog/metrics.ts,
+ * request-counter/metrics.ts) and registers them here; several apps in one process (tests) add to the same
+ * series.
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -17,40 +18,6 @@ export const httpRequestDuration = new Histogram({
   help: 'Request duration by method, route template and status.',
   labelNames: ['method', 'route', 'status_code'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  registers: [registry],
-});
-
-export const CATALOG_OUTCOMES = [
-  'success',
-  'retry',
-  'timeout',
-  'breaker_open',
-  'stale_served',
-  'error',
-] as const;
-export type CatalogOutcome = (typeof CATALOG_OUTCOMES)[number];
-
-export const catalogUpstreamCalls = new Counter({
-  name: 'marquee_catalog_upstream_calls_total',
-  help: 'Upstream movie catalogue calls by outcome (success, retry, timeout, breaker_open, stale_served, error).',
-  labelNames: ['outcome'] as const,
-  registers: [registry],
-});
-// Every outcome is exported from the start, so rate() and alerts see a zero rather than a missing series.
-for (const outcome of CATALOG_OUTCOMES) catalogUpstreamCalls.inc({ outcome }, 0);
-
-export const BREAKER_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
-
-export const catalogBreakerState = new Gauge({
-  name: 'marquee_catalog_breaker_state',
-  help: 'Upstream catalogue circuit breaker: 0 closed, 1 half-open, 2 open.',
-  registers: [registry],
-});
-catalogBreakerState.set(BREAKER_STATE.closed);
-
-export const requestCounterBacklog = new Gauge({
-  name: 'marquee_request_counter_backlog',
-  help: 'Requests counted by this process and not yet flushed to the shared counter.',
   registers: [registry],
 });
 

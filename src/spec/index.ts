@@ -51,3 +51,34 @@ export function createMethodLookup(document: OpenApiDocument): (urlPath: string)
     return [...allowed];
   };
 }
+
+interface ParameterObject {
+  $ref?: string;
+  name?: string;
+  in?: string;
+  schema?: { default?: unknown };
+}
+
+function resolveParameter(document: OpenApiDocument, parameter: ParameterObject): ParameterObject {
+  if (parameter.$ref === undefined) return parameter;
+  const name = parameter.$ref.replace('#/components/parameters/', '');
+  return (document.components?.parameters as Record<string, ParameterObject>)[name] ?? parameter;
+}
+
+/**
+ * The query string of an operation with the spec's defaults filled in. Ajv has applied them already; this only
+ * tells the types so, because the generated types cannot say that a defaulted parameter is always there.
+ */
+export function queryWithDefaults(document: OpenApiDocument, operationId: string) {
+  const operation = Object.values(document.paths)
+    .flatMap((item) => Object.values(item) as { operationId?: string; parameters?: ParameterObject[] }[])
+    .find((candidate) => candidate.operationId === operationId);
+  if (!operation) throw new Error(`openapi.yaml has no operation ${operationId}`);
+  const defaults: Record<string, unknown> = {};
+  for (const parameter of (operation.parameters ?? []).map((p) => resolveParameter(document, p))) {
+    if (parameter.in === 'query' && parameter.name && parameter.schema?.default !== undefined) {
+      defaults[parameter.name] = parameter.schema.default;
+    }
+  }
+  return <Q extends object>(query: Q) => ({ ...defaults, ...query }) as Required<Q>;
+}

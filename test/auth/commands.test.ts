@@ -3,7 +3,7 @@ import t, { type Test } from 'tap';
 import { main as demo } from '../../scripts/demo.ts';
 import { main as users } from '../../scripts/users.ts';
 import { buildApp } from '../../src/app.ts';
-import { ensureAdmin } from '../../src/auth/accounts.ts';
+import { ensureAdmin } from '../../src/auth/service.ts';
 import { ROLE_PERMISSIONS } from '../../src/auth/permissions.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createDatabase, type Database } from '../../src/db/index.ts';
@@ -122,10 +122,10 @@ t.test('npm run users -- create / token', async (t) => {
   const failure = (argv: string[]) =>
     users(argv, env, () => {}).then(
       () => undefined,
-      (error: { statusCode?: number; message: string }) => error,
+      (error: { code?: string; message: string }) => error,
     );
   t.match(await failure(['create', '--username', 'producer', '--password', 'producer-password']), {
-    statusCode: 409,
+    code: 'username_taken',
     message: 'username already taken',
   });
   for (const argv of [
@@ -138,7 +138,9 @@ t.test('npm run users -- create / token', async (t) => {
   ]) {
     t.match(await failure(argv), { name: 'UsageError' }, argv.join(' '));
   }
-  t.match(await failure(['create', '--username', 'weak', '--password', 'short']), { statusCode: 400 });
+  t.match(await failure(['create', '--username', 'weak', '--password', 'short']), {
+    code: 'validation_failed',
+  });
 
   const { app } = await open(t);
   for (const out of [created, tokens]) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkCredentials } from '../../src/auth/accounts.ts';
+import { checkCredentials } from '../../src/auth/service.ts';
 import { CURRENT_PARAMS, hashingPool, hashPassword } from '../../src/auth/passwords.ts';
 import { inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
@@ -24,7 +24,7 @@ t.test('an unknown user and a wrong password get the very same 401', async (t) =
   for (const attempt of attempts) {
     const res = await inject(app, { method: 'POST', ...attempt });
     t.equal(res.statusCode, 401, JSON.stringify(attempt.payload));
-    t.same(res.json(), { success: false, error: 401, message: 'invalid credentials' });
+    t.same(res.json(), { success: false, error: 401, code: 'unauthorized', message: 'invalid credentials' });
     t.equal(res.headers['www-authenticate'], 'Bearer');
   }
 });

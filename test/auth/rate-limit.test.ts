@@ -13,7 +13,7 @@ t.test('login and registration are limited per client and route: 429 with Retry-
   }
   const limited = await inject(app, { method: 'POST', url: '/api/auth/token/', payload: wrongLogin });
   t.equal(limited.statusCode, 429);
-  t.match(limited.json(), { success: false, error: 429, message: /^too many requests, retry in / });
+  t.match(limited.json(), { success: false, error: 429, code: 'rate_limited', message: /^too many requests, retry in / });
   const retryAfter = Number(limited.headers['retry-after']);
   t.ok(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
 

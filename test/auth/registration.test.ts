@@ -15,7 +15,7 @@ t.test('usernames are unique whatever their case: 409, and one row', async (t) =
       payload: { username, password: 'another-password' },
     });
     t.equal(res.statusCode, 409, username);
-    t.same(res.json(), { success: false, error: 409, message: 'username already taken' });
+    t.same(res.json(), { success: false, error: 409, code: 'username_taken', message: 'username already taken' });
   }
   t.equal(await rowCount(db, 'users'), before, 'nothing written');
 });
@@ -66,7 +66,7 @@ t.test('emails are unique whatever their case, across both registrations', async
     payload: { username: 'second', password: 'second-password', email: 'shared@example.COM' },
   });
   t.equal(second.statusCode, 409);
-  t.same(second.json(), { success: false, error: 409, message: 'email already in use' });
+  t.same(second.json(), { success: false, error: 409, code: 'email_taken', message: 'email already in use' });
   const v1 = await inject(app, {
     method: 'POST',
     url: '/api/v1/user',

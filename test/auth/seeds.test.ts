@@ -110,7 +110,7 @@ t.test('messages-api: the token endpoints take form bodies too', async (t) => {
 
 t.test('users-api-flask: POST /api/v1/user, GET /api/v1/user, POST /api/v1/authenticate', async (t) => {
   const before = await rowCount(db, 'users');
-  // The seed's own example password is six characters: refused on purpose (API.md), with the reason.
+  // The seed's own example password is six characters: refused on purpose, with the reason.
   const weak = await inject(app, {
     method: 'POST',
     url: '/api/v1/user',
@@ -144,7 +144,7 @@ t.test('users-api-flask: POST /api/v1/user, GET /api/v1/user, POST /api/v1/authe
     payload: { email: 'TEST2@test.com', password: '12345678' },
   });
   t.equal(inUse.statusCode, 409);
-  t.same(inUse.json(), { success: false, error: 409, message: 'email already in use' });
+  t.same(inUse.json(), { success: false, error: 409, code: 'email_taken', message: 'email already in use' });
 
   for (const payload of [{ email: 'not-an-email', password: '12345678' }, { password: '12345678' }, {}]) {
     const bad = await inject(app, { method: 'POST', url: '/api/v1/user', payload });

@@ -94,7 +94,7 @@ t.test('bad access tokens are a 401 with WWW-Authenticate: Bearer', async (t) =>
     const res = await me(token);
     t.equal(res.statusCode, 401, name);
     t.equal(res.headers['www-authenticate'], 'Bearer', name);
-    t.same(res.json(), { success: false, error: 401, message: 'invalid or expired token' }, name);
+    t.same(res.json(), { success: false, error: 401, code: 'unauthorized', message: 'invalid or expired token' }, name);
   }
 });
 
@@ -150,7 +150,7 @@ t.test('presenting a spent refresh token revokes its whole family, and only it',
 
   const reuse = await refreshCall(stolen.refresh);
   t.equal(reuse.statusCode, 401);
-  t.match(reuse.json(), { success: false, error: 401, message: /already used/ });
+  t.match(reuse.json(), { success: false, error: 401, code: 'unauthorized', message: /already used/ });
   t.ok(
     (await family(stolen.refresh)).every((row) => row.revoked_at !== null),
     'every token of the family revoked',
@@ -197,7 +197,7 @@ t.test('unknown, expired and malformed refresh tokens are a 401 or 400; nothing 
   for (const refresh of [pair.refresh, 'unknown-token', access]) {
     const res = await refreshCall(refresh);
     t.equal(res.statusCode, 401);
-    t.same(res.json(), { success: false, error: 401, message: 'invalid, expired or revoked refresh token' });
+    t.same(res.json(), { success: false, error: 401, code: 'unauthorized', message: 'invalid, expired or revoked refresh token' });
     t.equal((await revokeCall(refresh)).statusCode, 401);
   }
   t.equal(await rowCount(db, 'refresh_tokens'), before, 'nothing issued');

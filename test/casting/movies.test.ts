@@ -122,8 +122,9 @@ t.test('impossible or malformed dates are 400 naming the field, and write nothin
   t.same(body, {
     success: false,
     error: 400,
-    message: 'invalid release_date',
-    details: [{ field: 'release_date', message: '2023-02-30 is not a valid date' }],
+    code: 'validation_failed',
+    message: 'invalid body',
+    details: [{ field: 'release_date', message: 'is not a valid date' }],
   });
 });
 
@@ -137,6 +138,7 @@ t.test('a movie needs at least one actor: an empty cast is 422', async (t) => {
     t.same(body, {
       success: false,
       error: 422,
+      code: 'movie_needs_actor',
       message: 'a movie needs at least one actor',
       details: [{ field, message: 'must not be empty' }],
     });
@@ -159,6 +161,7 @@ t.test('unknown actor ids are 422 listing them', async (t) => {
   t.same(body, {
     success: false,
     error: 422,
+    code: 'unknown_reference',
     message: 'unknown actor ids: 999998, 999999',
     details: [
       { field: 'actors_id', message: 'no actor with id 999998' },

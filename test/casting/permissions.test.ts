@@ -3,7 +3,7 @@ import { buildTestApp, inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
 import { castingFixtures, castingSnapshot } from './helpers.ts';
 
-// The role table of API.md, operation by operation: which roles may call each casting operation.
+// The role table (openapi.yaml, bearerAuth), operation by operation: which roles may call each casting operation.
 const { app, db } = await buildTestApp(t);
 const fixtures = await castingFixtures(app);
 

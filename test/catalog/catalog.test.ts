@@ -79,6 +79,7 @@ t.test('credentials the upstream refuses are a 502, not retried', async (t) => {
   t.same(res.json(), {
     success: false,
     error: 502,
+    code: 'bad_gateway',
     message: 'the movie catalogue refused the request (HTTP 401)',
   });
   t.equal(fake.hits, 1, 'a 4xx is not retried');
@@ -91,7 +92,7 @@ t.test('a page past the end is a 404, not retried and not an outage', async (t) 
   const token = await tokenFor(app, 'member');
   const res = await inject(app, { method: 'GET', url: '/catalog/movies?page=31', token });
   t.equal(res.statusCode, 404);
-  t.same(res.json(), { success: false, error: 404, message: 'catalogue page 31 not found' });
+  t.same(res.json(), { success: false, error: 404, code: 'not_found', message: 'catalogue page 31 not found' });
   t.equal(fake.hits, 1);
   const next = await inject(app, { method: 'GET', url: '/catalog/movies?page=1', token });
   t.equal(next.statusCode, 200, 'the circuit stayed closed');

@@ -37,7 +37,7 @@ t.test('an upstream failing every time: all attempts made, then 503 with Retry-A
   const { app } = await buildTestApp(t, catalogEnv(fake), database);
   const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: await tokenFor(app, 'member') });
   t.equal(res.statusCode, 503);
-  t.same(res.json(), { success: false, error: 503, message: 'movie catalogue unavailable' });
+  t.same(res.json(), { success: false, error: 503, code: 'dependency_unavailable', message: 'movie catalogue unavailable' });
   retryAfter(res.headers);
   t.equal(fake.hits, 4, 'CATALOG_MAX_ATTEMPTS attempts');
 });
@@ -240,6 +240,7 @@ t.test('a malformed upstream body is a 502, not retried', async (t) => {
   t.same(notJson.json(), {
     success: false,
     error: 502,
+    code: 'bad_gateway',
     message: 'invalid response from the movie catalogue',
   });
   t.equal(fake.hits, 1);

@@ -108,7 +108,7 @@ t.test('a collection goes through create, read, update and delete', async (t) =>
   );
   const gone = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
   t.equal(gone.statusCode, 404);
-  t.same(gone.json(), { success: false, error: 404, message: `collection ${uuid} not found` });
+  t.same(gone.json(), { success: false, error: 404, code: 'not_found', message: `collection ${uuid} not found` });
   const again = await inject(app, { method: 'DELETE', url: `/collection/${uuid}/`, token: alice.token });
   t.equal(again.statusCode, 404);
 });
@@ -212,6 +212,7 @@ t.test('one movie is added and removed without resending the list', async (t) =>
   t.same(missing.json(), {
     success: false,
     error: 404,
+    code: 'not_found',
     message: `movie ${notThere} is not in collection ${uuid}`,
   });
 });
@@ -293,7 +294,7 @@ t.test('bad input is a 400 naming the field, and writes nothing', async (t) => {
 t.test("another user's collection is a 404 on every route, and stays as it was", async (t) => {
   const uuid = await createCollection(app, alice.token, [drama], "Alice's");
   const before = await tableCounts(db);
-  const expected = { success: false, error: 404, message: `collection ${uuid} not found` };
+  const expected = { success: false, error: 404, code: 'not_found', message: `collection ${uuid} not found` };
   const attempts = [
     { method: 'GET', url: `/collection/${uuid}/` },
     { method: 'PUT', url: `/collection/${uuid}/`, payload: { title: 'Mine now', movies: [] } },

@@ -13,7 +13,7 @@ t.test('malformed JSON is a 400 in the error shape', async (t) => {
     payload: '{"name": "Mangus", ',
   });
   t.equal(res.statusCode, 400);
-  t.same(res.json(), { success: false, error: 400, message: 'malformed JSON body' });
+  t.same(res.json(), { success: false, error: 400, code: 'malformed_request', message: 'malformed JSON body' });
 });
 
 t.test('an unsupported content type is a 415', async (t) => {
@@ -103,7 +103,7 @@ t.test('a valid token without the permission is a 403', async (t) => {
     payload: { title: 'Genesis II', date_release: '20200403', actors_id: [29] },
   });
   t.equal(res.statusCode, 403);
-  t.match(res.json(), { success: false, error: 403, message: /post:movies/ });
+  t.match(res.json(), { success: false, error: 403, code: 'forbidden', message: /post:movies/ });
 });
 
 t.test('the scheme word is case-insensitive', async (t) => {
@@ -122,7 +122,7 @@ t.test('an unexpected exception is a 500 that shows no internals', async (t) => 
   });
   const res = await inject(other.app, { method: 'GET', url: '/explode' });
   t.equal(res.statusCode, 500);
-  t.same(res.json(), { success: false, error: 500, message: 'internal server error' });
+  t.same(res.json(), { success: false, error: 500, code: 'internal_error', message: 'internal server error' });
 });
 
 t.test('/ready is 503 naming the database when it is down', async (t) => {
@@ -137,5 +137,5 @@ t.test('/ready is 503 naming the database when it is down', async (t) => {
 t.test('a URL the router cannot decode is a 400 in the error shape', async (t) => {
   const res = await inject(app, { method: 'GET', url: '/api/messages/%zz' });
   t.equal(res.statusCode, 400);
-  t.same(res.json(), { success: false, error: 400, message: 'malformed URL' });
+  t.same(res.json(), { success: false, error: 400, code: 'malformed_request', message: 'malformed URL' });
 });

@@ -26,6 +26,7 @@ t.test(
     t.same(res.json(), {
       success: false,
       error: 503,
+      code: 'dependency_unavailable',
       message: 'not ready: redis down',
       details: [{ field: 'redis', message: 'unreachable' }],
     });
@@ -55,5 +56,5 @@ t.test('an operation whose area is not built yet answers 501 in the error shape'
   app.get('/stand-in', (request, reply) => getHealth(request as never, reply));
   const res = await app.inject({ method: 'GET', url: '/stand-in' });
   t.equal(res.statusCode, 501);
-  t.same(res.json(), { success: false, error: 501, message: 'getHealth is not implemented yet' });
+  t.same(res.json(), { success: false, error: 501, code: 'not_implemented', message: 'getHealth is not implemented yet' });
 });

@@ -52,5 +52,37 @@ t.test('a known path with a wrong method answers 405 with Allow', async (t) => {
 t.test('an unknown path answers 404 in the error shape', async (t) => {
   const res = await inject(app, { method: 'GET', url: '/no/such/thing' });
   t.equal(res.statusCode, 404);
-  t.same(res.json(), { success: false, error: 404, message: 'resource not found' });
+  t.same(res.json(), { success: false, error: 404, code: 'not_found', message: 'resource not found' });
+});
+
+t.test('OPTIONS on any known path answers 204 with Allow, HEAD listed where GET is', async (t) => {
+  for (const [template, item] of Object.entries(document.paths)) {
+    const url = concrete(template);
+    const res = await app.inject({ method: 'OPTIONS', url });
+    t.equal(res.statusCode, 204, `OPTIONS ${url}`);
+    t.equal(res.body, '');
+    const allow = String(res.headers.allow).split(', ');
+    const methods = HTTP_METHODS.filter((m) => m in item).map((m) => m.toUpperCase());
+    for (const method of [...methods, 'OPTIONS']) t.ok(allow.includes(method), `Allow lists ${method} for ${url}`);
+    t.equal(allow.includes('HEAD'), methods.includes('GET'), `HEAD in Allow for ${url} exactly when GET is`);
+  }
+  const unknown = await inject(app, { method: 'OPTIONS', url: '/no/such/thing' });
+  t.equal(unknown.statusCode, 404);
+});
+
+t.test('a DELETE with Content-Type: application/json and no body is treated as having no body', async (t) => {
+  for (const [template, item] of Object.entries(document.paths)) {
+    if (!('delete' in item)) continue;
+    const url = concrete(template);
+    const res = await inject(app, {
+      method: 'DELETE',
+      url,
+      token: admin,
+      headers: { 'content-type': 'application/json' },
+    });
+    t.not(res.statusCode, 400, `DELETE ${url}: ${res.body}`);
+    t.not(res.statusCode, 415, `DELETE ${url}`);
+    const plain = await inject(app, { method: 'DELETE', url, token: admin });
+    t.equal(res.statusCode, plain.statusCode, `DELETE ${url} answers as it does without the header`);
+  }
 });

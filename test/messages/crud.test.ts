@@ -99,7 +99,7 @@ t.test('bad content is a 400 naming the field, and nothing is written', async (t
     });
     t.equal(res.statusCode, 400, name);
     const body = res.json();
-    t.match(body, { success: false, error: 400, message: String }, `${name}: error shape`);
+    t.match(body, { success: false, error: 400, code: 'validation_failed', message: String }, `${name}: error shape`);
     t.ok(
       body.details?.some((d: { field: string }) => d.field === field),
       `${name}: details name ${field} (${JSON.stringify(body.details)})`,
@@ -174,7 +174,7 @@ t.test('a token whose user no longer exists cannot post', async (t) => {
     payload: { content: 'from beyond' },
   });
   t.equal(res.statusCode, 401);
-  t.match(res.json(), { success: false, error: 401, message: 'the user of this token no longer exists' });
+  t.match(res.json(), { success: false, error: 401, code: 'unauthorized', message: 'the user of this token no longer exists' });
   t.same(await snapshot(db), before, 'nothing written');
 });
 
@@ -242,7 +242,7 @@ t.test('get, update and delete of a message that does not exist are a specific 4
       ...(method === 'PUT' || method === 'PATCH' ? { payload: { content: 'x' } } : {}),
     });
     t.equal(res.statusCode, 404, method);
-    t.same(res.json(), { success: false, error: 404, message: `message ${missing} not found` });
+    t.same(res.json(), { success: false, error: 404, code: 'not_found', message: `message ${missing} not found` });
   }
   t.same(await snapshot(db), before, 'nothing changed');
 });
@@ -395,6 +395,7 @@ t.test("another user's PUT, PATCH and DELETE are a 403 and change nothing", asyn
       t.same(res.json(), {
         success: false,
         error: 403,
+        code: 'forbidden',
         message: `only the author of message ${id} or an admin may ${method === 'DELETE' ? 'delete' : 'change'} it`,
       });
     }

@@ -107,6 +107,7 @@ t.test('with REQUEST_COUNTER=false there is no counter and both endpoints say it
     t.same(res.json(), {
       success: false,
       error: 404,
+      code: 'not_found',
       message: 'the request counter is turned off on this server (REQUEST_COUNTER=false)',
     });
   }

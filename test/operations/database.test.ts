@@ -89,6 +89,7 @@ if (!adminUrl) {
       t.same(JSON.parse(down.body), {
         success: false,
         error: 503,
+        code: 'dependency_unavailable',
         message: 'not ready: database down',
         details: [{ field: 'database', message: 'unreachable' }],
       });

@@ -67,7 +67,7 @@ t.test('with METRICS_TOKEN, /metrics needs exactly that bearer token', async (t)
   for (const headers of refused) {
     const res = await inject(app, { method: 'GET', url: '/metrics', headers });
     t.equal(res.statusCode, 401, `refused: ${headers.authorization ?? 'no header'}`);
-    t.same(res.json(), { success: false, error: 401, message: 'a valid metrics token is required' });
+    t.same(res.json(), { success: false, error: 401, code: 'unauthorized', message: 'a valid metrics token is required' });
     t.equal(res.headers['www-authenticate'], 'Bearer');
     t.notMatch(res.body, 'http_request_duration_seconds');
   }

@@ -18,7 +18,7 @@ if (!redisUrl) {
     proxy.hold();
     const res = await inject(app, { method: 'GET', url: '/ready' });
     t.equal(res.statusCode, 503);
-    t.same(res.json(), { success: false, error: 503, message: 'request timed out' });
+    t.same(res.json(), { success: false, error: 503, code: 'timed_out', message: 'request timed out' });
     proxy.release();
 
     t.equal((await inject(app, { method: 'GET', url: '/health' })).statusCode, 200, 'the app carries on');

@@ -2,118 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { redisFailOpen, requestCounterBacklog } from '../plugins/observability.ts';
+import { redisFailOpen } from '../plugins/observability.ts';
+import { Backlog, sum } from './backlog.ts';
 import type { CountReading, RequestCounter } from './counter.ts';
-
-// The epoch (KEYS[2]) names the count's history: it changes on every reset, and a missing one means the history
-// is gone (Redis restarted without persistence, or the very first start), so it is recreated as ARGV[2]. Every
-// answer carries it, and answers arrive in the order Redis ran the commands: each process knows which side of a
-// reset, or of a loss, each of its increments fell on.
-const EPOCH = `
-local epoch = redis.call('GET', KEYS[2])
-if not epoch then
-  epoch = ARGV[2]
-  redis.call('SET', KEYS[2], epoch)
-end
-`;
-
-/** Live increments (ARGV[1]): counted whatever the epoch, since they happened just now. */
-const INCREMENT = `${EPOCH}
-return {epoch, redis.call('INCRBY', KEYS[1], ARGV[1])}
-`;
-
-/**
- * Buffered and restored increments (ARGV[1]), only while the epoch is the one the process knows (ARGV[3]);
- * otherwise nothing is added and the process learns the new epoch first, to sort its backlog against it.
- */
-const HAND_OVER = `${EPOCH}
-if epoch ~= ARGV[3] then return {epoch, -1} end
-return {epoch, redis.call('INCRBY', KEYS[1], ARGV[1])}
-`;
-
-const RESET = `
-redis.call('SET', KEYS[1], 0)
-redis.call('SET', KEYS[2], ARGV[1])
-return 1
-`;
+import { HAND_OVER, INCREMENT, RESET } from './scripts.ts';
 
 /** What a count settles to when Redis did not take it; `read` works out the partial figure. */
 const BUFFERED: CountReading = Object.freeze({ requests: 0, partial: true });
 
 /** Epoch changes seen in one sync before giving up until the next one (only a storm of resets gets there). */
 const MAX_ROUNDS = 5;
-const MAX_BACKLOG_ENTRIES = 4096;
-
-interface BacklogEntry {
-  /** Date.now() of the latest of these increments. */
-  at: number;
-  n: number;
-}
-
-/**
- * Increments Redis has not taken yet, with when they happened, so that a reset made meanwhile by another process
- * drops the older ones and keeps the newer. Same-millisecond increments share an entry; a long outage under load
- * coarsens the slots instead of growing without bound.
- */
-class Backlog {
-  private entries: BacklogEntry[] = [];
-  private slotMs = 1;
-  total = 0;
-
-  add(n: number, at = Date.now()): void {
-    const last = this.entries.at(-1);
-    if (last && Math.floor(last.at / this.slotMs) === Math.floor(at / this.slotMs)) {
-      last.n += n;
-      last.at = Math.max(last.at, at);
-    } else {
-      this.entries.push({ at, n });
-      while (this.entries.length > MAX_BACKLOG_ENTRIES) this.coarsen();
-    }
-    this.changed(this.total + n);
-  }
-
-  take(): BacklogEntry[] {
-    const taken = this.entries;
-    this.entries = [];
-    this.slotMs = 1;
-    this.changed(0);
-    return taken;
-  }
-
-  /** Entries a failed hand-over took; they are older than anything added since. */
-  putBack(entries: BacklogEntry[]): void {
-    if (entries.length === 0) return;
-    this.entries = [...entries, ...this.entries];
-    this.changed(sum(this.entries));
-  }
-
-  dropBefore(at: number): void {
-    this.entries = this.entries.filter((entry) => entry.at >= at);
-    this.changed(sum(this.entries));
-  }
-
-  private coarsen(): void {
-    this.slotMs *= 2;
-    const merged: BacklogEntry[] = [];
-    for (const entry of this.entries) {
-      const last = merged.at(-1);
-      if (last && Math.floor(last.at / this.slotMs) === Math.floor(entry.at / this.slotMs)) {
-        last.n += entry.n;
-        last.at = Math.max(last.at, entry.at);
-      } else {
-        merged.push({ ...entry });
-      }
-    }
-    this.entries = merged;
-  }
-
-  private changed(total: number): void {
-    this.total = total;
-    requestCounterBacklog.set(total);
-  }
-}
-
-const sum = (entries: BacklogEntry[]) => entries.reduce((total, entry) => total + entry.n, 0);
 
 interface Batch {
   n: number;

@@ -1,34 +1,27 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { badRequest, conflict } from '../errors/index.ts';
+import { badRequest, DomainError, notFound } from '../errors/index.ts';
 import { type Abandoned, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
-import { type Permission, permissionsOf, type Role } from './permissions.ts';
+import { permissionsOf, type Role } from './permissions.ts';
 import {
+  countUsers,
   findUserByEmail,
+  findUserById,
   findUserByUsername,
   insertUser,
+  listUsers as listUserRows,
   type UserRow,
   uniqueViolation,
   updatePasswordHash,
   updateUserRole,
 } from './queries.ts';
 
-/** The API's user object (the `User` schema). */
-export interface PublicUser {
-  id: number;
-  username: string;
-  email: string | null;
-  first_name: string;
-  last_name: string;
-  is_staff: boolean;
-  role: Role;
-  permissions: Permission[];
-  created_at: string;
-  updated_at: string;
-}
+/** The API's `User` schema. */
+export type User = components['schemas']['User'];
 
-export function toPublicUser(row: UserRow): PublicUser {
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     username: row.username,
@@ -53,8 +46,8 @@ export interface NewAccount {
 }
 
 /**
- * Creates a user, or refuses with 400 (blank username, weak or over-long password) or 409 (username or email
- * taken, as the database's unique indexes decide — concurrent registrations of one name cannot both win).
+ * Creates a user, or refuses a weak or over-long password, or a username or email already taken (as the
+ * database's unique indexes decide: concurrent registrations of one name cannot both win).
  */
 export async function createAccount(
   db: Database,
@@ -63,9 +56,6 @@ export async function createAccount(
   abandoned?: Abandoned,
 ): Promise<UserRow> {
   const username = account.username.trim();
-  if (username.length === 0) {
-    throw badRequest('invalid body', [{ field: 'username', message: 'must not be blank' }]);
-  }
   const problem = passwordProblem(account.password, config.passwordMinLength);
   if (problem) throw badRequest('invalid body', [{ field: 'password', message: problem }]);
   const email = account.email?.trim() || null;
@@ -81,10 +71,45 @@ export async function createAccount(
     });
   } catch (error) {
     const taken = uniqueViolation(error);
-    if (taken === 'username') throw conflict('username already taken');
-    if (taken === 'email') throw conflict('email already in use');
+    if (taken === 'username') throw new DomainError('username_taken', 'username already taken');
+    if (taken === 'email') throw new DomainError('email_taken', 'email already in use');
     throw error;
   }
+}
+
+/** The messages seed's registration by email: the username is the lower-cased email. */
+export async function createEmailAccount(
+  db: Database,
+  config: Config,
+  account: { email: string; password: string },
+  abandoned?: Abandoned,
+): Promise<UserRow> {
+  const { email, password } = account;
+  return createAccount(db, config, { username: email.trim().toLowerCase(), email, password }, abandoned).catch(
+    (error: unknown) => {
+      // The username is the email here, so either index taken means the email is.
+      throw error instanceof DomainError && error.code === 'username_taken'
+        ? new DomainError('email_taken', 'email already in use')
+        : error;
+    },
+  );
+}
+
+export async function getUser(db: Database, id: number): Promise<UserRow> {
+  const user = await findUserById(db, id);
+  if (!user) throw notFound(`user ${id} not found`);
+  return user;
+}
+
+export async function listUsers(db: Database, page: { limit: number; offset: number }) {
+  const [users, total] = await Promise.all([listUserRows(db, page.limit, page.offset), countUsers(db)]);
+  return { users, total };
+}
+
+export async function setRole(db: Database, id: number, role: Role): Promise<UserRow> {
+  const user = await updateUserRole(db, id, role);
+  if (!user) throw notFound(`user ${id} not found`);
+  return user;
 }
 
 /**
@@ -128,7 +153,7 @@ export async function ensureAdmin(
       return user;
     } catch (error) {
       // Another process of the cluster created it first.
-      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      if (!(error instanceof DomainError && error.code === 'username_taken')) throw error;
       user = await findUserByUsername(db, username);
       if (!user) throw error;
     }

@@ -1,0 +1,79 @@
+import type { Database } from '../db/index.ts';
+import { badRequest, forbidden, notFound, unauthorized } from '../errors/index.ts';
+import {
+  countMessages,
+  deleteMessage as deleteMessageRow,
+  type Editor,
+  findMessageAuthorId,
+  insertMessage,
+  listMessages as listMessageRows,
+  type MessageRow,
+  setMessageContent,
+  viewMessage,
+} from './queries.ts';
+
+// Anyone reads; the author and admins change or delete. Writes are conditional on that rule in SQL, so a
+// check and its write can never be split by a concurrent change of author or role.
+
+/**
+ * What the spec's length and pattern cannot say: PostgreSQL text cannot hold NUL, and a lone surrogate would be
+ * stored as U+FFFD, so either would be a 500 or a silently different message.
+ */
+function checkContent(content: string): void {
+  const problem = !content.isWellFormed()
+    ? 'must be well-formed Unicode (no lone surrogates)'
+    : content.includes('\u0000')
+      ? 'must not contain NUL characters'
+      : undefined;
+  if (problem) throw badRequest('invalid body', [{ field: 'content', message: problem }]);
+}
+
+function editorOf(user: { id: number; role: string }): Editor {
+  return { id: user.id, isAdmin: user.role === 'admin' };
+}
+
+/** Why a conditional write touched no row: the message is gone, or belongs to someone else. */
+async function refusal(db: Database, id: number, action: string): Promise<never> {
+  if ((await findMessageAuthorId(db, id)) === undefined) throw notFound(`message ${id} not found`);
+  throw forbidden(`only the author of message ${id} or an admin may ${action} it`);
+}
+
+/** A page and the total, from one snapshot, so the total and the links agree with the page. */
+export async function listMessages(db: Database, page: { limit: number; offset: number }) {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => ({ total: await countMessages(trx), rows: await listMessageRows(trx, page) }));
+}
+
+export async function createMessage(db: Database, authorId: number, content: string): Promise<MessageRow> {
+  checkContent(content);
+  const row = await insertMessage(db, authorId, content);
+  if (!row) throw unauthorized('the user of this token no longer exists');
+  return row;
+}
+
+/** Counts the view as it reads. */
+export async function readMessage(db: Database, id: number): Promise<MessageRow> {
+  const row = await viewMessage(db, id);
+  if (!row) throw notFound(`message ${id} not found`);
+  return row;
+}
+
+export async function setContent(
+  db: Database,
+  id: number,
+  content: string,
+  user: { id: number; role: string },
+): Promise<MessageRow> {
+  checkContent(content);
+  return (await setMessageContent(db, id, content, editorOf(user))) ?? refusal(db, id, 'change');
+}
+
+export async function deleteMessage(
+  db: Database,
+  id: number,
+  user: { id: number; role: string },
+): Promise<void> {
+  if (!(await deleteMessageRow(db, id, editorOf(user)))) await refusal(db, id, 'delete');
+}
