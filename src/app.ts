@@ -17,6 +17,7 @@ import { AppError, installErrorHandler, sendError, statusMessage } from './error
 import { createHandlers } from './handlers.ts';
 import requestCounter from './metrics/plugin.ts';
 import { DOCS_INIT_SCRIPT } from './operations/handlers.ts';
+import type { LogDestination } from './plugins/log-destination.ts';
 import observability, { requestIdFor } from './plugins/observability.ts';
 import { createRedis } from './plugins/redis.ts';
 import security from './plugins/security.ts';
@@ -30,6 +31,8 @@ export interface BuildOptions {
   redis?: Redis;
   spec?: LoadedSpec;
   logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes (src/plugins/log-destination.ts); pino's stdout when absent. */
+  logDestination?: LogDestination;
 }
 
 declare module 'fastify' {
@@ -67,7 +70,10 @@ export function loggerOptions(config: Config) {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const spec = options.spec ?? loadSpec();
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: options.logger ?? {
+      ...loggerOptions(config),
+      ...(options.logDestination ? { stream: options.logDestination.stream } : {}),
+    },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     // X-Request-Id is read (and sanitised) by requestIdFor; Fastify would take any value as it is.

@@ -7,6 +7,7 @@ import { type Config, ConfigError, loadConfig } from './config/index.ts';
 import { createDatabase } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { waitForDatabase } from './db/wait.ts';
+import { logDestination } from './plugins/log-destination.ts';
 
 function readConfig(): Config {
   try {
@@ -47,12 +48,15 @@ async function prepareDatabase(config: Config): Promise<void> {
 }
 
 async function serve(config: Config): Promise<void> {
-  const app = await buildApp(config);
+  const destination = logDestination();
+  const app = await buildApp(config, { logDestination: destination });
   await ensureAdmin(app.deps.db, config, app.log);
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     await app.close();
+    // The last lines (this shutdown's included) are out before the process exits.
+    await destination?.flush();
   });
   await app.listen({ host: config.host, port: config.port });
 }
