@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     for (const [scale, { url }] of data) {
       services.set(scale, await start(`service ${scale}×`, 'src/server.ts', common(url), { nodeFlags: scale === 1 ? profile : [] }));
     }
+    if (profile.length > 0) for (const [scale, proc] of services) if (scale === 1) console.error(`profiling ${proc.name}: pid ${proc.child.pid}`);
     const results: Result[] = [];
     const ratioTo = new Map<string, string | undefined>();
     const rss: Record<string, number[]> = {};
@@ -116,7 +117,9 @@ async function main(): Promise<void> {
         const { BENCH_SCRIPT: script = 'src/server.ts', ...env } = Object.fromEntries(
           spec.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
         );
-        variants.push({ label: spec, proc: await start(`service ${spec}`, script, { ...common(url), ...env }) });
+        const proc = await start(`service ${spec}`, script, { ...common(url), ...env }, { nodeFlags: profile });
+        variants.push({ label: spec, proc });
+        if (profile.length > 0) console.error(`profiling ${proc.name}: pid ${proc.child.pid}`);
       }
       const [actorRead, ...others] = serviceScenarios(service, seeded, UPSTREAM_PAGES) as [Scenario, ...Scenario[]];
       const scenarios: Scenario[] = [

@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { exactCount } from '../db/row-counts.ts';
 import type { DB } from '../db/types.ts';
 import type { RefreshTokensTable, UsersTable } from './tables.ts';
 
@@ -44,12 +45,8 @@ export function listUsers(db: Db, limit: number, offset: number): Promise<UserRo
   return db.selectFrom('users').selectAll().orderBy('id').limit(limit).offset(offset).execute();
 }
 
-export async function countUsers(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+export function countUsers(db: Db): Promise<number> {
+  return exactCount(db, 'users');
 }
 
 export function updateUserRole(db: Db, id: number, role: string): Promise<UserRow | undefined> {

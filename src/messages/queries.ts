@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { exactCount } from '../db/row-counts.ts';
 import type { DB } from '../db/types.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -30,12 +31,8 @@ const COLUMNS = [
   'u.username as author_username',
 ] as const;
 
-export async function countMessages(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  return row.total;
+export function countMessages(db: Db): Promise<number> {
+  return exactCount(db, 'messages');
 }
 
 /** Newest first; `id` breaks ties between messages created in the same transaction instant. */
