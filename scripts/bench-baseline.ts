@@ -12,6 +12,7 @@
  */
 import fastifyJwt from '@fastify/jwt';
 import Fastify from 'fastify';
+import { pino } from 'pino';
 import {
   DummyDriver,
   Kysely,
@@ -50,17 +51,23 @@ const name = process.env.DB_PREPARED_STATEMENTS === 'false' ? undefined : 'actor
 // The service's pool (same type parsers, same size as DB_POOL_SIZE's default).
 const pool = createPool(process.env.DATABASE_URL ?? '', 10);
 const destination = logDestination();
-const app = Fastify({
-  logger: { level: 'info', ...(destination ? { stream: destination.stream } : {}) },
-  disableRequestLogging: true,
-});
+const log = pino({ level: 'info' }, destination?.stream);
+const app = Fastify({ logger: false });
 await app.register(security, { config: { corsOrigins: [] } as unknown as Config });
 await app.register(fastifyJwt, {
   secret: process.env.JWT_SECRET ?? '',
   verify: { allowedIss: 'marquee', allowedAud: 'marquee', algorithms: ['HS256'] },
 });
 app.addHook('onResponse', async (request, reply) => {
-  request.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  log.info(
+    {
+      reqId: request.id,
+      req: { method: request.method, url: request.url, remoteAddress: request.ip },
+      res: { statusCode: reply.statusCode },
+      responseTime: reply.elapsedTime,
+    },
+    'request completed',
+  );
 });
 
 interface ActorRow {

@@ -24,7 +24,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The node flags of `npm start` (package.json), so the service is measured as it is run. */
+/** The node flags of `npm start` (package.json): the service is measured as it is run, the baseline alike. */
 const START_FLAGS = (
   JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
 ).scripts.start
@@ -43,7 +43,7 @@ export async function start(
   options: { readyPath?: string; nodeFlags?: string[] } = {},
 ): Promise<Proc> {
   const port = await freePort();
-  const flags = [...(script.endsWith('server.ts') ? START_FLAGS : []), ...(options.nodeFlags ?? [])];
+  const flags = [...START_FLAGS, ...(options.nodeFlags ?? [])];
   const child = spawn(process.execPath, [...flags, script], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
