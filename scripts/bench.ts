@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createScratchDatabase } from '../test/helpers/database.ts';
-import { pickDriver, probe, run } from './bench/load.ts';
+import { type Measured, pickDriver, probe, run } from './bench/load.ts';
 import { loopDelay, type Proc, root, rssMb, scrape, start, stopAll } from './bench/processes.ts';
 import { fixed, printScaleTable, printTable, ratio, named, type Result, writeResults } from './bench/report.ts';
 import {
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       const { url, drop } = await createScratchDatabase(adminUrl, `marquee_bench_${run_}_${scale}x_`);
       drops.push(drop);
       data.set(scale, { url, seeded: await seed(url, scale) });
-      console.error(`seeded ${scale}× in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      console.error(`seeded ${scale}× in ${((performance.now() - started) / 1000).toFixed(0)} s: ${new URL(url).pathname.slice(1)}`);
     }
     const common = (databaseUrl: string) => ({
       NODE_ENV: 'production',
@@ -103,15 +103,22 @@ async function main(): Promise<void> {
     for (const [scale, { url }] of data) {
       services.set(scale, await start(`service ${scale}×`, 'src/server.ts', common(url), { nodeFlags: scale === 1 ? profile : [] }));
     }
-    if (profile.length > 0) for (const [scale, proc] of services) if (scale === 1) console.error(`profiling ${proc.name}: pid ${proc.child.pid}`);
+    // Requests each process answered (warm-ups included), to turn a CPU profile into time per request.
+    const servedBy = new Map<string, number>();
+    const served = (url: string, m: Measured) => {
+      servedBy.set(url, (servedBy.get(url) ?? 0) + m.requests);
+      return m;
+    };
     const results: Result[] = [];
     const ratioTo = new Map<string, string | undefined>();
     const rss: Record<string, number[]> = {};
+    const extra: Proc[] = [];
 
     if (runMain) {
       const { url, seeded } = data.get(1)!;
       const service = services.get(1)!;
-      const baseline = await start('baseline', 'scripts/bench-baseline.ts', { DATABASE_URL: url, JWT_SECRET }, { readyPath: '/health' });
+      const baseline = await start('baseline', 'scripts/bench-baseline.ts', { DATABASE_URL: url, JWT_SECRET }, { nodeFlags: profile });
+      if (profile.length > 0) console.error(`profiling baseline: pid ${baseline.child.pid}`);
       const variants: { label: string; proc: Proc }[] = [];
       for (const spec of args.ab) {
         const { BENCH_SCRIPT: script = 'src/server.ts', ...env } = Object.fromEntries(
@@ -144,12 +151,14 @@ async function main(): Promise<void> {
         if (res.status !== 200) throw new Error(`${LOGINS}: ${res.status} ${await res.text()}`);
       }
       for (let round = 1; round <= rounds; round++) {
-        for (const scenario of selected) {
+        // Each round starts one scenario later, so no scenario always runs after the same one.
+        const shift = (round - 1) % selected.length;
+        for (const scenario of [...selected.slice(shift), ...selected.slice(0, shift)]) {
           // Warm-up: JIT, pools and caches, not measured.
-          await run(driver, scenario.load, smoke ? 1 : 2, connections);
+          served(scenario.load.url, await run(driver, scenario.load, smoke ? 1 : 2, connections));
           if (scenario.watch) await loopDelay(scenario.watch.url);
           const loginRun = scenario.logins ? logins(scenario.logins.url, loginRate, duration) : undefined;
-          const measured = await run(driver, scenario.load, duration, connections);
+          const measured = served(scenario.load.url, await run(driver, scenario.load, duration, connections));
           const result: Result = { scenario: scenario.name, round, ...measured };
           if (scenario.watch) result.loopDelayMs = await loopDelay(scenario.watch.url);
           results.push(result);
@@ -157,6 +166,7 @@ async function main(): Promise<void> {
           console.error(`round ${round}: ${scenario.name} done`);
         }
       }
+      extra.push(baseline, ...variants.map((v) => v.proc));
       rss.service = rssMb(service.child.pid ?? 0);
       rss.baseline = rssMb(baseline.child.pid ?? 0);
       for (const { proc } of variants) rss[proc.name] = rssMb(proc.child.pid ?? 0);
@@ -169,14 +179,17 @@ async function main(): Promise<void> {
         for (const [k, scale] of scales.entries()) {
           const scenario = perScale[k]![i]!;
           if (round === 1) await probe(`${scenario.name} at ${scale}×`, scenario.load);
-          await run(driver, scenario.load, 1, connections);
-          results.push({ scenario: scenario.name, round, scale, ...(await run(driver, scenario.load, scaleDuration, connections)) });
+          served(scenario.load.url, await run(driver, scenario.load, 1, connections));
+          results.push({ scenario: scenario.name, round, scale, ...served(scenario.load.url, await run(driver, scenario.load, scaleDuration, connections)) });
         }
         console.error(`scale round ${round}: ${perScale[0]![i]!.name} done`);
       }
     }
     for (const [scale, proc] of services) if (scale !== 1) rss[proc.name] = rssMb(proc.child.pid ?? 0);
     if (services.has(1) && !rss.service) rss.service = rssMb(services.get(1)!.child.pid ?? 0);
+    if (profile.length > 0) {
+      for (const proc of [...services.values(), ...extra]) console.error(`${proc.name} (pid ${proc.child.pid}) answered ${servedBy.get(proc.url) ?? 0} requests`);
+    }
     // The V8 heap in use right after the load: beside RSS, it shows how much of RSS is pages V8 and malloc keep.
     const heapUsedMb = services.has(1) ? (await scrape(services.get(1)!.url))('nodejs_heap_size_used_bytes') / 2 ** 20 : null;
 

@@ -22,6 +22,8 @@ export interface Load {
 }
 
 export interface Measured {
+  /** Requests answered, for a profile's time per request. */
+  requests: number;
   rps: number;
   p50: number;
   p99: number;
@@ -106,6 +108,7 @@ async function runWrk(load: Load, duration: number, connections: number): Promis
     if (code !== 0 || line === undefined) throw new Error(`wrk failed (${code}): ${out.slice(-500)}`);
     const r = JSON.parse(line) as Record<'requests' | 'duration' | 'status' | 'errors' | 'p50' | 'p99', number>;
     return {
+      requests: r.requests,
       rps: r.requests / (r.duration / 1e6),
       p50: Math.round(r.p50 / 100) / 10,
       p99: Math.round(r.p99 / 100) / 10,
@@ -140,6 +143,7 @@ async function runAutocannon(load: Load, duration: number, connections: number):
     ],
   });
   return {
+    requests: result.requests.total,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,

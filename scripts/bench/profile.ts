@@ -2,7 +2,7 @@
  * Where a request's CPU time goes: a V8 CPU profile (`npm run bench -- --cpu-prof`) summed by self time into
  * the parts of the stack the service adds or needs.
  *
- *   node scripts/bench/profile.ts bench/profiles/CPU.<...>.cpuprofile [more profiles …]
+ *   node scripts/bench/profile.ts bench/profiles/CPU.<…>.cpuprofile=service:123456 [more profiles …]
  */
 import { readFileSync } from 'node:fs';
 
@@ -67,16 +67,28 @@ export function categorise(file: string): Map<string, number> {
 }
 
 if (import.meta.main) {
-  const files = process.argv.slice(2);
-  const all = files.map(categorise);
-  const names = [...new Set(all.flatMap((m) => [...m.keys()]))];
+  // Each argument: <profile>[=<label>][:<requests answered>] (the bench prints the count per process).
+  const inputs = process.argv.slice(2).map((arg) => {
+    const [file = '', requests] = arg.split(':');
+    const [path = '', label] = file.split('=');
+    return { path, label: label ?? path.split('/').pop() ?? path, requests: Number(requests ?? Number.NaN) };
+  });
+  const all = inputs.map((input) => categorise(input.path));
+  const names = [...new Set(all.flatMap((m) => [...m.keys()]))].filter((n) => n !== 'idle');
   const busy = all.map((m) => [...m].filter(([k]) => k !== 'idle').reduce((s, [, v]) => s + v, 0));
-  console.log(`| where the busy CPU time goes | ${files.map((_, i) => `profile ${i + 1}`).join(' | ')} |`);
-  console.log(`|---|${files.map(() => '---:').join('|')}|`);
-  const rows = names
-    .filter((n) => n !== 'idle')
-    .map((n) => [n, all.map((m, i) => ((m.get(n) ?? 0) / (busy[i] ?? 1)) * 100)] as const)
-    .sort((a, b) => (b[1][0] ?? 0) - (a[1][0] ?? 0));
-  for (const [n, shares] of rows) console.log(`| ${n} | ${shares.map((s) => `${s.toFixed(1)} %`).join(' | ')} |`);
-  console.log(`| busy seconds | ${busy.map((b) => (b / 1e6).toFixed(1)).join(' | ')} |`);
+  // µs of CPU per request where the count is known, else the share of the busy time.
+  const cell = (m: Map<string, number>, i: number, n: string) => {
+    const us = m.get(n) ?? 0;
+    const requests = inputs[i]?.requests ?? Number.NaN;
+    return Number.isFinite(requests)
+      ? `${(us / requests).toFixed(1)} µs (${((us / (busy[i] ?? 1)) * 100).toFixed(0)} %)`
+      : `${((us / (busy[i] ?? 1)) * 100).toFixed(1)} %`;
+  };
+  console.log(`| CPU per request, by part | ${inputs.map((x) => x.label).join(' | ')} |`);
+  console.log(`|---|${inputs.map(() => '---:').join('|')}|`);
+  const rows = names.sort((a, b) => (all[0]?.get(b) ?? 0) - (all[0]?.get(a) ?? 0));
+  for (const n of rows) console.log(`| ${n} | ${all.map((m, i) => cell(m, i, n)).join(' | ')} |`);
+  console.log(
+    `| **total busy** | ${busy.map((b, i) => { const r = inputs[i]?.requests ?? Number.NaN; return Number.isFinite(r) ? `**${(b / r).toFixed(1)} µs**` : `${(b / 1e6).toFixed(1)} s`; }).join(' | ')} |`,
+  );
 }

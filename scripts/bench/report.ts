@@ -26,6 +26,7 @@ export function summarize(results: Result[]): Summary[] {
     const rs = results.filter((r) => r.scenario === scenario);
     return {
       scenario,
+      requests: rs.reduce((s, r) => s + r.requests, 0),
       rps: Math.round(median(rs.map((r) => r.rps))),
       p50: median(rs.map((r) => r.p50)),
       p99: median(rs.map((r) => r.p99)),

@@ -146,6 +146,7 @@ export async function logins(url: string, perSecond: number, duration: number): 
   const at = (q: number) =>
     Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
   return {
+    requests: latencies.length,
     // Answered logins per second, until the last answer: below the rate asked when hashing fell behind.
     rps: latencies.length / ((finished - start) / 1000),
     p50: at(0.5),
