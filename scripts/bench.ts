@@ -59,7 +59,8 @@ const rounds = smoke ? 1 : Number(args.rounds);
 const connections = smoke ? 10 : Number(args.connections);
 const scaleDuration = smoke ? 1 : Number(args['scale-duration']);
 const scaleRounds = smoke ? 1 : Number(args['scale-rounds']);
-const scales = args['no-scale'] ? [] : smoke ? [1, 2] : args.scale.map(Number).sort((a, b) => a - b);
+// 1× is always measured: it is what the other scales are compared with.
+const scales = args['no-scale'] ? [] : smoke ? [1, 2] : [...new Set([1, ...args.scale.map(Number)])].sort((a, b) => a - b);
 const runMain = !args['scale-only'];
 const loginRate = Number(args.logins);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
