@@ -1,13 +1,18 @@
 /**
- * The benchmark's baseline: bare Fastify doing what GET /actors/{id} must do — verify the HS256 access token with
- * the service's checks (algorithm, issuer, audience) and run the very SQL the service runs, shaping the row the
- * same way — with no spec wiring, validation, counter, security headers or logging. Like the service, it sends the
- * query as a named prepared statement unless DB_PREPARED_STATEMENTS=false: the ratio is the cost of the machinery,
- * not of how PostgreSQL is spoken to.
+ * The benchmark's honest baseline: bare Fastify doing only what GET /actors/{id} must do, and nothing else —
+ * - verify the HS256 access token with the service's checks (algorithm, issuer, audience);
+ * - check the permission claim (`get:actor-details`): a token without it gets a 403;
+ * - run the very SQL the service runs (compiled from the service's own query), as a named prepared statement
+ *   unless DB_PREPARED_STATEMENTS=false, and shape the row the same way;
+ * - send the same security headers (the service's own helmet plugin);
+ * - write one access-log line per request with pino, to stdout, through the service's log destination.
+ * Everything else the service adds (spec routing, validation, the request counter, metrics, request ids) must
+ * earn its cost against this.
  * Env: PORT, DATABASE_URL, JWT_SECRET, DB_PREPARED_STATEMENTS.
  */
 import fastifyJwt from '@fastify/jwt';
 import Fastify from 'fastify';
+import { pino } from 'pino';
 import {
   DummyDriver,
   Kysely,
@@ -16,8 +21,11 @@ import {
   PostgresQueryCompiler,
 } from 'kysely';
 import { findActorDetail } from '../src/casting/queries.ts';
+import type { Config } from '../src/config/index.ts';
 import { createPool } from '../src/db/index.ts';
 import type { DB } from '../src/db/types.ts';
+import { logDestination } from '../src/plugins/log-destination.ts';
+import security from '../src/plugins/security.ts';
 
 /** The service's own query for an actor, compiled without a database: the baseline cannot drift from it. */
 async function actorDetailSql(): Promise<string> {
@@ -42,10 +50,24 @@ const text = await actorDetailSql();
 const name = process.env.DB_PREPARED_STATEMENTS === 'false' ? undefined : 'actor-detail';
 // The service's pool (same type parsers, same size as DB_POOL_SIZE's default).
 const pool = createPool(process.env.DATABASE_URL ?? '', 10);
+const destination = logDestination();
+const log = pino({ level: 'info' }, destination?.stream);
 const app = Fastify({ logger: false });
+await app.register(security, { config: { corsOrigins: [] } as unknown as Config });
 await app.register(fastifyJwt, {
   secret: process.env.JWT_SECRET ?? '',
   verify: { allowedIss: 'marquee', allowedAud: 'marquee', algorithms: ['HS256'] },
+});
+app.addHook('onResponse', async (request, reply) => {
+  log.info(
+    {
+      reqId: request.id,
+      req: { method: request.method, url: request.url, remoteAddress: request.ip },
+      res: { statusCode: reply.statusCode },
+      responseTime: reply.elapsedTime,
+    },
+    'request completed',
+  );
 });
 
 interface ActorRow {
@@ -57,18 +79,23 @@ interface ActorRow {
 }
 
 app.get<{ Params: { id: string } }>('/actors/:id', async (request, reply) => {
+  let permissions: unknown;
   try {
-    await request.jwtVerify();
+    ({ permissions } = await request.jwtVerify<{ permissions: unknown }>());
   } catch {
     return reply.code(401).send({ success: false, error: 401, message: 'unauthorized' });
+  }
+  if (!Array.isArray(permissions) || !permissions.includes('get:actor-details')) {
+    return reply.code(403).send({ success: false, error: 403, message: 'forbidden' });
   }
   const { rows } = await pool.query<ActorRow>({ name, text, values: [Number(request.params.id)] });
   const row = rows[0];
   if (!row) return reply.code(404).send({ success: false, error: 404, message: 'not found' });
   return { success: true, actor: { ...row, movies_id: row.movies.map((movie) => movie.id) } };
 });
+app.get('/health', async () => ({ status: 'ok' }));
 
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) });
 process.on('SIGTERM', () => {
-  app.close().then(() => pool.end().then(() => process.exit(0)));
+  app.close().then(() => pool.end().then(() => destination?.flush().then(() => process.exit(0))));
 });

@@ -15,6 +15,7 @@ import { createHandlers } from './handlers.ts';
 import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';
 import connectionClose from './plugins/connection-close.ts';
+import type { LogDestination } from './plugins/log-destination.ts';
 import docs from './plugins/docs.ts';
 import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import methodNotAllowed from './plugins/method-not-allowed.ts';
@@ -32,6 +33,8 @@ export interface BuildOptions {
   redis?: Redis;
   spec?: LoadedSpec;
   logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes (src/plugins/log-destination.ts); pino's stdout when absent. */
+  logDestination?: LogDestination;
 }
 
 declare module 'fastify' {
@@ -75,7 +78,10 @@ export function loggerOptions(config: Config) {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const spec = options.spec ?? loadSpec();
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: options.logger ?? {
+      ...loggerOptions(config),
+      ...(options.logDestination ? { stream: options.logDestination.stream } : {}),
+    },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     // X-Request-Id is read (and sanitised) by requestIdFor; Fastify would take any value as it is.

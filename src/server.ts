@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { claimDataFolder } from './db/owner.ts';
 import { waitForDatabase } from './db/wait.ts';
 import { docsUrl, ensurePortFree, handleShutdown, listenError } from './operations/lifecycle.ts';
+import { logDestination } from './plugins/log-destination.ts';
 
 /** A start-up that cannot succeed says why in one line and exits 1: no stack trace, no retries. */
 function fail(reason: string): never {
@@ -59,9 +60,10 @@ async function serve(config: Config): Promise<void> {
   // Loaded only now: a start-up that fails (busy port, unknown database) says so without loading the app first.
   const { buildApp } = await import('./app.ts');
   const { ensureAdmin } = await import('./auth/service.ts');
-  const app = await buildApp(config);
+  const destination = logDestination();
+  const app = await buildApp(config, { logDestination: destination });
   await ensureAdmin(app.deps.db, config, app.log);
-  handleShutdown(app, config.shutdownTimeoutMs);
+  handleShutdown(app, config.shutdownTimeoutMs, destination);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

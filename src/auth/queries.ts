@@ -1,6 +1,7 @@
 import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Database as Db } from '../db/index.ts';
 import { compiledOnce } from '../db/compiled.ts';
+import { exactCount } from '../db/row-counts.ts';
 import type { RefreshTokensTable, UsersTable } from './tables.ts';
 
 export type UserRow = Selectable<UsersTable>;
@@ -54,12 +55,8 @@ export function listUsers(db: Db, limit: number, offset: number): Promise<UserRo
   return db.selectFrom('users').selectAll().orderBy('id').limit(limit).offset(offset).execute();
 }
 
-export async function countUsers(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+export function countUsers(db: Db): Promise<number> {
+  return exactCount(db, 'users');
 }
 
 export function updateUserRole(db: Db, id: number, role: string): Promise<UserRow | undefined> {

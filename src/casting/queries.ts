@@ -3,6 +3,7 @@ import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { components } from '../../generated/api.d.ts';
 import { compiledOnce } from '../db/compiled.ts';
 import type { Database as Db } from '../db/index.ts';
+import { exactCount } from '../db/row-counts.ts';
 import type { Gender } from './tables.ts';
 
 export type Actor = components['schemas']['Actor'];
@@ -22,12 +23,8 @@ function withCompactDate<M extends { release_date: string }>(row: M): M & { date
   return { ...row, date_release: compact(row.release_date) };
 }
 
-export async function countActors(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('actors')
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  return row.total;
+export function countActors(db: Db): Promise<number> {
+  return exactCount(db, 'actors');
 }
 
 export async function listActors(db: Db, page: Page): Promise<Actor[]> {
@@ -78,12 +75,8 @@ export async function findActorDetail(db: Db, id: number): Promise<ActorDetail |
   return row && { ...row, movies_id: row.movies.map((movie) => movie.id) };
 }
 
-export async function countMovies(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('movies')
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  return row.total;
+export function countMovies(db: Db): Promise<number> {
+  return exactCount(db, 'movies');
 }
 
 export async function listMovies(db: Db, page: Page): Promise<Movie[]> {

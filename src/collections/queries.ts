@@ -27,12 +27,34 @@ export async function listCollections(db: Db, userId: number): Promise<Collectio
 }
 
 /**
+ * The user's favourite genres, as stored after the last change to what they depend on; computed and stored
+ * when a change cleared them (db/migrations/2026_11_30_130010_maintained_counts.ts). The value is stored only
+ * while `version` is still the one read first: a change that commits meanwhile leaves it cleared.
+ */
+export async function findFavouriteGenres(db: Db, userId: number): Promise<string> {
+  const { rows } = await sql<{ version: string; genres: string | null }>`
+    select version, genres from favourite_genres where user_id = ${userId}`.execute(db);
+  const stored = rows[0];
+  if (stored?.genres != null) return stored.genres;
+  const genres = await computeFavouriteGenres(db, userId);
+  if (stored) {
+    await sql`update favourite_genres set genres = ${genres}
+      where user_id = ${userId} and version = ${stored.version} and genres is null`.execute(db);
+  } else {
+    // Only for an existing user: a token can outlive its user.
+    await sql`insert into favourite_genres (user_id, genres) select id, ${genres} from users where id = ${userId}
+      on conflict (user_id) do nothing`.execute(db);
+  }
+  return genres;
+}
+
+/**
  * The user's top 3 genres, joined with ", ". Each distinct movie counts once per genre however many of the
  * user's collections hold it and however often its genre list repeats the genre. Genres are compared
  * lower-cased; the spelling shown is the one most of those movies use (ties: the first in code-point order).
  * Ordering and ties use the "C" collation so that both engines answer the same.
  */
-export async function findFavouriteGenres(db: Db, userId: number): Promise<string> {
+async function computeFavouriteGenres(db: Db, userId: number): Promise<string> {
   const { rows } = await sql<{ favourite_genres: string }>`
     with user_movies as (
       select distinct m.uuid, m.genres

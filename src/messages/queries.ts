@@ -1,5 +1,6 @@
 import type { QueryCreator, Selectable } from 'kysely';
 import type { Database as Db } from '../db/index.ts';
+import { exactCount } from '../db/row-counts.ts';
 import type { DB } from '../db/types.ts';
 import type { MessagesTable } from './tables.ts';
 
@@ -35,12 +36,8 @@ function readBack(qc: QueryCreator<DB & { m: Selectable<MessagesTable> }>): Prom
   return qc.selectFrom('m').innerJoin('users as u', 'u.id', 'm.author_id').select(COLUMNS).executeTakeFirst();
 }
 
-export async function countMessages(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  return row.total;
+export function countMessages(db: Db): Promise<number> {
+  return exactCount(db, 'messages');
 }
 
 /** Newest first; `id` breaks ties between messages created in the same transaction instant. */

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import closeWithGrace from 'close-with-grace';
+import type { LogDestination } from '../plugins/log-destination.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 
@@ -44,10 +45,12 @@ export function docsUrl(host: string, address: string | AddressInfo | null): str
  * (forceCloseConnections: 'idle'), requests in flight finish, then the onClose hooks flush the request counter
  * and close the pools, and the process exits 0. Only requests still running after `timeoutMs` make it exit 1.
  */
-export function handleShutdown(app: FastifyInstance, timeoutMs: number): void {
+export function handleShutdown(app: FastifyInstance, timeoutMs: number, log?: LogDestination): void {
   closeWithGrace({ delay: timeoutMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     await app.close();
+    // The last lines (this shutdown's included) are out before the process exits.
+    await log?.flush();
   });
 }

@@ -85,3 +85,13 @@ t.test('genres follow changes to collections', async (t) => {
   await inject(app, { method: 'DELETE', url: `/collection/${uuid}/`, token });
   t.equal(await favouriteGenres(app, token), '');
 });
+
+t.test("new genres for a movie, sent by another user, change every holder's stored favourites", async (t) => {
+  const [owner, other] = [await user(), await user()];
+  const shared = movie('Horror');
+  await createCollection(app, owner, [shared]);
+  t.equal(await favouriteGenres(app, owner), 'Horror', 'computed, then stored');
+  t.equal(await favouriteGenres(app, owner), 'Horror', 'read as stored');
+  await createCollection(app, other, [{ ...shared, genres: 'Musical' }]);
+  t.equal(await favouriteGenres(app, owner), 'Musical');
+});

@@ -12,6 +12,29 @@ export interface TestDatabase {
   url: string | undefined;
 }
 
+/**
+ * A new, empty PostgreSQL database next to the one `adminUrl` names (the benchmark uses it too): its connection
+ * string, and `drop`, which ends its connections and removes it.
+ */
+export async function createScratchDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: createPool(adminUrl, 1) }) });
+  await sql`create database ${sql.id(name)}`.execute(admin);
+  const parsed = new URL(adminUrl);
+  parsed.pathname = `/${name}`;
+  const drop = async () => {
+    try {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
+    } finally {
+      await admin.destroy();
+    }
+  };
+  return { url: parsed.toString(), drop };
+}
+
 /** A fresh, migrated database that only this test file uses, dropped in teardown. */
 export async function createTestDatabase(
   t: Test,
@@ -20,16 +43,9 @@ export async function createTestDatabase(
   const adminUrl = process.env.DATABASE_URL;
   let url: string | undefined;
   if (adminUrl) {
-    const name = `test_${randomUUID().replaceAll('-', '')}`;
-    const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: createPool(adminUrl, 1) }) });
-    await sql`create database ${sql.id(name)}`.execute(admin);
-    const parsed = new URL(adminUrl);
-    parsed.pathname = `/${name}`;
-    url = parsed.toString();
-    t.teardown(async () => {
-      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
-      await admin.destroy();
-    });
+    const scratch = await createScratchDatabase(adminUrl, 'test_');
+    url = scratch.url;
+    t.teardown(scratch.drop);
   }
   const { db, engine } = createDatabase({ databaseUrl: url, dataDir: 'memory://', poolSize: 20 });
   // Registered after the drop above, so it runs first: tap runs teardowns in reverse order.
