@@ -1,6 +1,7 @@
 // Redis killed: logins neither wait on it nor fail; the rate limiter lets them through, says so once in the
 // log, and counts each on /metrics.
 import t from 'tap';
+import { createTestDatabase } from '../helpers/database.ts';
 import { hasRedisServer, startRedis } from '../helpers/redis-server.ts';
 import { startServer } from '../helpers/server-process.ts';
 
@@ -9,7 +10,8 @@ if (!hasRedisServer) {
 } else {
   t.test('with Redis killed, each login is answered within 1.5 s and counted as failed open', async (t) => {
     const redis = await startRedis(t);
-    const server = await startServer(t, { REDIS_URL: redis.url, DATABASE_URL: process.env.DATABASE_URL });
+    const database = await createTestDatabase(t, { migrate: false });
+    const server = await startServer(t, { REDIS_URL: redis.url, DATABASE_URL: database.url });
     const credentials = { username: `outage-${process.pid}`, password: 'outage-password-1' };
     const post = (path: string) =>
       fetch(`${server.url}${path}`, {

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { createTestDatabase } from '../helpers/database.ts';
 import { type ServerProcess, startServer } from '../helpers/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,7 +69,8 @@ t.test('permanent database errors fail at once with the reason', { skip: noPostg
 });
 
 t.test('a clean start: no warnings, one line with the docs URL', async (t) => {
-  const server = await startServer(t, { DATABASE_URL: databaseUrl, REDIS_URL: process.env.REDIS_URL });
+  const database = await createTestDatabase(t, { migrate: false });
+  const server = await startServer(t, { DATABASE_URL: database.url, REDIS_URL: process.env.REDIS_URL });
   await server.waitForLog((line) => line.msg?.startsWith('API documentation') === true);
   const output = server.output().trim().split('\n');
   const notJson = output.filter((line) => !line.startsWith('{'));
