@@ -70,11 +70,28 @@ const UNDER_LOGINS = `${ACTOR_READ} (${loginRate} logins/s)`;
 const LOGINS = `POST /api/auth/token/ (${loginRate}/s)`;
 const UPSTREAM_PAGES = 50;
 
+/** Set by Ctrl-C: the scenario that was running fails as its service stops, and that is no error to report. */
+let interrupted = false;
+
 async function main(): Promise<void> {
   const run_ = randomUUID().slice(0, 8);
   const keyPrefix = `bench:${run_}:`;
   const drops: (() => Promise<void>)[] = [];
   const upstream = await startFakeUpstream({ latencyMs: 20, username: 'bench', password: 'bench-pass', movies: 500 });
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      await stopAll();
+      await upstream.close();
+      for (const drop of drops) await drop();
+      await dropKeys(keyPrefix);
+    })());
+  // Ctrl-C mid-run still stops the services and drops the throwaway databases.
+  process.once('SIGINT', () => {
+    interrupted = true;
+    console.error('interrupted: cleaning up');
+    void cleanUp().finally(() => process.exit(130));
+  });
   try {
     const needed = [...new Set([...(runMain ? [1] : []), ...scales])].sort((a, b) => a - b);
     const data = new Map<number, { url: string; seeded: Seeded }>();
@@ -219,10 +236,7 @@ async function main(): Promise<void> {
     if (!smoke) writeResults({ driver, rounds, duration, connections, scales, node: process.version, results, rss, heapUsedMb, vsBaseline, p99UnderLogins });
     if (nonSuccess.length > 0) process.exitCode = 1;
   } finally {
-    await stopAll();
-    await upstream.close();
-    for (const drop of drops) await drop();
-    await dropKeys(keyPrefix);
+    await cleanUp();
   }
 }
 
@@ -241,4 +255,6 @@ async function dropKeys(prefix: string): Promise<void> {
   }
 }
 
-await main();
+await main().catch((error: unknown) => {
+  if (!interrupted) throw error;
+});
