@@ -171,6 +171,17 @@ function urlOf(op: Operation, path: PathValues, query: Record<string, string>): 
   return search ? `${filled}?${search}` : filled;
 }
 
+/** Kind of the requests that no server may answer with success: another spelling of a real row's id. */
+export const MUST_REFUSE = 'respelt real id';
+
+/** Other spellings of the real ids: a parser that took one of them would reach (or change) that row. */
+function realIdSpellings(path: PathValues): fc.Arbitrary<string> {
+  const spellings = Object.values(path)
+    .filter((value) => /^\d+$/.test(value))
+    .flatMap((id) => [`+${id}`, `0x${Number(id).toString(16)}`, `${id}e0`, `%20${id}`, `0${id}`, `${id}.0`]);
+  return fc.constantFrom(...spellings);
+}
+
 /** Malformed requests for one operation: each breaks one thing of a plausible request. */
 export function requestsFor(op: Operation, path: PathValues): fc.Arbitrary<FuzzRequest> {
   const json = op.body?.['application/json'];
@@ -193,6 +204,9 @@ export function requestsFor(op: Operation, path: PathValues): fc.Arbitrary<FuzzR
     kinds.push(
       fc.tuple(fc.constantFrom(...pathParams), hostileText).map(([name, value]) =>
         request(`path ${name}`, urlOf(op, { ...path, [name]: value || '%20' }, {}), jsonHeaders, baseText),
+      ),
+      fc.tuple(fc.constantFrom(...pathParams), realIdSpellings(path)).map(([name, value]) =>
+        request(`${MUST_REFUSE} ${name}`, urlOf(op, { ...path, [name]: value }, {}), jsonHeaders, baseText),
       ),
     );
   }

@@ -5,7 +5,7 @@ import { buildTestApp, inject } from '../helpers/app.ts';
 import { assertMatchesSpec } from '../helpers/contract.ts';
 import { snapshotAllTables } from '../helpers/snapshot.ts';
 import { createUser } from '../helpers/users.ts';
-import { type FuzzRequest, operations, type PathValues, requestsFor } from './generators.ts';
+import { type FuzzRequest, MUST_REFUSE, operations, type PathValues, requestsFor } from './generators.ts';
 
 // FUZZ_SEED=n replays a run; every failure message carries the seed that produced it.
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_130);
@@ -61,6 +61,9 @@ t.test('malformed requests to every operation of openapi.yaml: no 5xx, the error
       sent += 1;
       histogram[res.statusCode] = (histogram[res.statusCode] ?? 0) + 1;
       if (res.statusCode >= 500) failures.push(describe(`${res.statusCode} ${res.body.slice(0, 200)}`));
+      if (request.kind.startsWith(MUST_REFUSE) && res.statusCode < 400) {
+        failures.push(describe(`${res.statusCode}: another spelling of a real id was accepted`));
+      }
       try {
         assertMatchesSpec(request.method, request.url, {
           statusCode: res.statusCode,
