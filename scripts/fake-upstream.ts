@@ -12,7 +12,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { type FakeMovie, generateMovies, seededRandom } from './fake-upstream/movies.ts';
+
+export type { FakeMovie };
 
 /** What happens to requests; every rate is a probability per request, and together they are at most 1. */
 export interface FakeUpstreamBehaviour {
@@ -48,12 +50,6 @@ export interface FakeUpstreamOptions extends Partial<FakeUpstreamBehaviour> {
   onRequest?: (request: FakeRequest, hit: number) => void;
 }
 
-export interface FakeMovie {
-  title: string;
-  description: string | null;
-  genres: string | null;
-  uuid: string;
-}
 
 export type FakeOutcome =
   | 'ok'
@@ -104,93 +100,6 @@ const CALM: FakeUpstreamBehaviour = {
   latencyMs: 0,
   slowBodyMs: 0,
 };
-
-/** mulberry32: small, fast and good enough to make failures look random yet repeatable. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const GENRES = [
-  'Action',
-  'Adventure',
-  'Animation',
-  'Comedy',
-  'Crime',
-  'Documentary',
-  'Drama',
-  'Family',
-  'Fantasy',
-  'History',
-  'Horror',
-  'Music',
-  'Mystery',
-  'Romance',
-  'Science Fiction',
-  'Thriller',
-  'War',
-  'Western',
-];
-const ADJECTIVES = ['Silent', 'Last', 'Red', 'Hidden', 'Broken', 'Golden', 'Long', 'Lost', 'Wild', 'Quiet'];
-const NOUNS = [
-  'River',
-  'Summer',
-  'Garden',
-  'Station',
-  'Letter',
-  'Harbour',
-  'Mountain',
-  'Promise',
-  'Night',
-  'Road',
-];
-const PLACES = [
-  'Lisbon',
-  'a small town',
-  'the north',
-  'Odessa',
-  'a lighthouse',
-  'Kyoto',
-  'the desert',
-  'Glasgow',
-];
-
-export function generateMovies(count: number, seed: number): FakeMovie[] {
-  const random = seededRandom(seed);
-  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
-  const hex = (digits: number) =>
-    Array.from({ length: digits }, () => Math.floor(random() * 16).toString(16)).join('');
-  const movies: FakeMovie[] = [];
-  for (let i = 0; i < count; i++) {
-    const title = `The ${pick(ADJECTIVES)} ${pick(NOUNS)}${i >= 100 ? ` ${Math.floor(i / 100) + 1}` : ''}`;
-    const roll = random();
-    let genres: string | null;
-    if (roll < 0.05) genres = null;
-    else if (roll < 0.12) genres = '';
-    else {
-      const chosen = new Set<string>();
-      const wanted = 1 + Math.floor(random() * 3);
-      while (chosen.size < wanted) chosen.add(pick(GENRES));
-      genres = [...chosen].join(random() < 0.2 ? ', ' : ',');
-    }
-    movies.push({
-      title,
-      description:
-        random() < 0.08
-          ? null
-          : `A story set in ${pick(PLACES)}, ${pick(['told slowly', 'in one night', 'across forty years', 'without words'])}.`,
-      genres,
-      uuid: `${hex(8)}-${hex(4)}-4${hex(3)}-${pick(['8', '9', 'a', 'b'])}${hex(3)}-${hex(12)}`,
-    });
-  }
-  return movies;
-}
 
 function validate(behaviour: FakeUpstreamBehaviour): void {
   const { failRate, hangRate, dropRate, malformedRate, wrongShapeRate } = behaviour;
@@ -347,68 +256,4 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       await closed;
     },
   };
-}
-
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      host: { type: 'string', default: FAKE_DEFAULTS.host },
-      port: { type: 'string', default: '4010' },
-      path: { type: 'string', default: FAKE_DEFAULTS.path },
-      username: { type: 'string', default: FAKE_DEFAULTS.username },
-      password: { type: 'string', default: FAKE_DEFAULTS.password },
-      movies: { type: 'string', default: String(FAKE_DEFAULTS.movies) },
-      'page-size': { type: 'string', default: String(FAKE_DEFAULTS.pageSize) },
-      seed: { type: 'string', default: String(FAKE_DEFAULTS.seed) },
-      'list-key': { type: 'string', default: FAKE_DEFAULTS.listKey },
-      'fail-rate': { type: 'string', default: '0' },
-      'hang-rate': { type: 'string', default: '0' },
-      'drop-rate': { type: 'string', default: '0' },
-      'malformed-rate': { type: 'string', default: '0' },
-      'wrong-shape-rate': { type: 'string', default: '0' },
-      'latency-ms': { type: 'string', default: '0' },
-      'slow-body-ms': { type: 'string', default: '0' },
-      quiet: { type: 'boolean', default: false },
-    },
-  });
-  const number = (name: keyof typeof values) => {
-    const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < 0) {
-      console.error(`--${name} must be a non-negative number, got "${values[name]}"`);
-      process.exit(2);
-    }
-    return value;
-  };
-  if (values['list-key'] !== 'results' && values['list-key'] !== 'data') {
-    console.error('--list-key must be results or data');
-    process.exit(2);
-  }
-  const fake = await startFakeUpstream({
-    host: values.host,
-    port: number('port'),
-    path: values.path,
-    username: values.username,
-    password: values.password,
-    movies: number('movies'),
-    pageSize: Math.max(1, number('page-size')),
-    seed: number('seed'),
-    listKey: values['list-key'],
-    failRate: number('fail-rate'),
-    hangRate: number('hang-rate'),
-    dropRate: number('drop-rate'),
-    malformedRate: number('malformed-rate'),
-    wrongShapeRate: number('wrong-shape-rate'),
-    latencyMs: number('latency-ms'),
-    slowBodyMs: number('slow-body-ms'),
-    onRequest: values.quiet
-      ? undefined
-      : (request, hit) => console.log(`#${hit} page=${request.page ?? '-'} ${request.outcome}`),
-  });
-  console.log(`fake movie catalogue: ${fake.movies.length} movies at ${fake.url}`);
-  console.log(`basic auth user "${values.username}" (password from --password; default in the README)`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      fake.close().then(() => process.exit(0));
-    });
-  }
 }
