@@ -1,7 +1,8 @@
 /**
  * The benchmark's honest baseline: bare Fastify doing only what GET /actors/{id} must do, and nothing else —
  * - verify the HS256 access token with the service's checks (algorithm, issuer, audience);
- * - check the permission claim (`get:actor-details`): a token without it gets a 403;
+ * - read the token's user's current role (the service's own query: a deleted user's token is a 401, and a role
+ *   change takes effect at once) and check that role's permissions for `get:actor-details`, else a 403;
  * - run the very SQL the service runs (compiled from the service's own query), as a named prepared statement
  *   unless DB_PREPARED_STATEMENTS=false, and shape the row the same way;
  * - send the same security headers (the service's own helmet plugin);
@@ -20,6 +21,8 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
 } from 'kysely';
+import { permissionsOf } from '../src/auth/permissions.ts';
+import { findUserRole } from '../src/auth/queries.ts';
 import { findActorDetail } from '../src/casting/queries.ts';
 import type { Config } from '../src/config/index.ts';
 import { createPool } from '../src/db/index.ts';
@@ -27,8 +30,8 @@ import type { DB } from '../src/db/types.ts';
 import { logDestination } from '../src/plugins/log-destination.ts';
 import security from '../src/plugins/security.ts';
 
-/** The service's own query for an actor, compiled without a database: the baseline cannot drift from it. */
-async function actorDetailSql(): Promise<string> {
+/** The SQL one of the service's own query functions runs, compiled without a database: the baseline cannot drift. */
+async function serviceSql(run: (db: Kysely<DB>) => Promise<unknown>): Promise<string> {
   let text: string | undefined;
   const compiler = new Kysely<DB>({
     dialect: {
@@ -41,13 +44,16 @@ async function actorDetailSql(): Promise<string> {
       text = event.query.sql;
     },
   });
-  await findActorDetail(compiler, 1);
-  if (text === undefined) throw new Error('findActorDetail ran no query');
+  await run(compiler);
+  if (text === undefined) throw new Error('the query function ran no query');
   return text;
 }
 
-const text = await actorDetailSql();
-const name = process.env.DB_PREPARED_STATEMENTS === 'false' ? undefined : 'actor-detail';
+const text = await serviceSql((db) => findActorDetail(db, 1));
+const roleText = await serviceSql((db) => findUserRole(db, 1));
+const prepared = process.env.DB_PREPARED_STATEMENTS !== 'false';
+const name = prepared ? 'actor-detail' : undefined;
+const roleName = prepared ? 'user-role' : undefined;
 // The service's pool (same type parsers, same size as DB_POOL_SIZE's default).
 const pool = createPool(process.env.DATABASE_URL ?? '', 10);
 const destination = logDestination();
@@ -79,13 +85,16 @@ interface ActorRow {
 }
 
 app.get<{ Params: { id: string } }>('/actors/:id', async (request, reply) => {
-  let permissions: unknown;
+  let sub: unknown;
   try {
-    ({ permissions } = await request.jwtVerify<{ permissions: unknown }>());
+    ({ sub } = await request.jwtVerify<{ sub: unknown }>());
   } catch {
     return reply.code(401).send({ success: false, error: 401, message: 'unauthorized' });
   }
-  if (!Array.isArray(permissions) || !permissions.includes('get:actor-details')) {
+  const user = await pool.query<{ role: string }>({ name: roleName, text: roleText, values: [Number(sub)] });
+  const role = user.rows[0]?.role;
+  if (role === undefined) return reply.code(401).send({ success: false, error: 401, message: 'unauthorized' });
+  if (!permissionsOf(role).includes('get:actor-details')) {
     return reply.code(403).send({ success: false, error: 403, message: 'forbidden' });
   }
   const { rows } = await pool.query<ActorRow>({ name, text, values: [Number(request.params.id)] });
