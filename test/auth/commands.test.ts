@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createDatabase, type Database } from '../../src/db/index.ts';
 import { inject, testEnv } from '../helpers/app.ts';
 import { createTestDatabase, rowCount } from '../helpers/database.ts';
-import { authTestApp, decodePayload, login, register } from './support.ts';
+import { authTestApp, decodePayload, login, register } from './fixtures.ts';
 
 t.test('ADMIN_USERNAME/ADMIN_PASSWORD ensure an admin who can log in', async (t) => {
   const env = { ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-password-1' };

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
 import { rowCount } from '../helpers/database.ts';
-import { authTestApp, register } from './support.ts';
+import { authTestApp, register } from './fixtures.ts';
 
 const { app, db } = await authTestApp(t);
 

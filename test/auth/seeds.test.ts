@@ -2,7 +2,7 @@
 import t from 'tap';
 import { inject } from '../helpers/app.ts';
 import { rowCount } from '../helpers/database.ts';
-import { authTestApp, decodePayload } from './support.ts';
+import { authTestApp, decodePayload } from './fixtures.ts';
 
 const { app, db } = await authTestApp(t);
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { client } from '../helpers/client.ts';
-import { actorsOfMovie, castingFixtures, refusals } from './helpers.ts';
+import { actorsOfMovie, castingFixtures, refusals } from './fixtures.ts';
 
 const { app, db } = await buildTestApp(t);
 const token = await tokenFor(app, 'casting_director');

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { catalogEnv, expectedAuthorization, fakeUpstream } from './helpers.ts';
+import { catalogEnv, expectedAuthorization, fakeUpstream } from './fixtures.ts';
 
 const database = await createTestDatabase(t);
 

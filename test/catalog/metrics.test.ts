@@ -5,7 +5,7 @@ import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { sample } from '../helpers/metrics.ts';
-import { catalogEnv, fakeUpstream } from './helpers.ts';
+import { catalogEnv, fakeUpstream } from './fixtures.ts';
 
 const database = await createTestDatabase(t);
 const OUTCOMES = ['success', 'retry', 'timeout', 'breaker_open', 'stale_served', 'error'] as const;

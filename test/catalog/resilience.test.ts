@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { buildTestApp, inject, testEnv, tokenFor } from '../helpers/app.ts';
 import { assertMatchesSpec } from '../helpers/contract.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { catalogEnv, expectedAuthorization, FAKE_DEFAULTS, fakeUpstream, outcomes } from './helpers.ts';
+import { catalogEnv, expectedAuthorization, FAKE_DEFAULTS, fakeUpstream, outcomes } from './fixtures.ts';
 
 const database = await createTestDatabase(t);
 

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { injectMixed } from './load.ts';
+import { injectMixed } from './fixtures.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { createTestDatabase } from '../helpers/database.ts';
 import { freePort, SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
-import { mixedKinds, Traffic } from './load.ts';
+import { mixedKinds, Traffic } from './fixtures.ts';
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 if (!process.env.REDIS_URL || !hasRedisServer) {

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { startHoldingProxy } from '../helpers/holding-proxy.ts';
-import { injectMixed } from './load.ts';
+import { injectMixed } from './fixtures.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
