@@ -16,6 +16,9 @@ import { type Config, type Env, loadConfig } from '../src/config/index.ts';
 import type { Database } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/owner.ts';
+import { badRequest, validationDetails } from '../src/errors/index.ts';
+import { createValidatorCompiler } from '../src/plugins/validation.ts';
+import { componentSchema, loadSpec } from '../src/spec/index.ts';
 
 export type Print = (line: string) => void;
 
@@ -66,6 +69,16 @@ export function describeError(error: unknown): string {
   return [error.message, ...details.map((d) => `${d.field} ${d.message}`)].join(': ');
 }
 
+type Validate = ((data: unknown) => boolean) & { errors?: Parameters<typeof validationDetails>[0] | null };
+
+/** The new account as POST /api/auth/register/ would take it: the spec's rules (a blank username…) hold here too. */
+function checkAccount(account: { username: string; password: string; email?: string }): void {
+  const schema = componentSchema(loadSpec().document, 'RegisterRequest');
+  const compile = createValidatorCompiler();
+  const validate = compile({ schema, method: 'POST', url: 'users create', httpPart: 'body' }) as Validate;
+  if (!validate(account)) throw badRequest('invalid body', validationDetails(validate.errors ?? [], 'body'));
+}
+
 /** Runs one command; throws UsageError for bad arguments and the API's errors (409, 400) as they are. */
 export async function main(argv: string[], env: Env, print: Print, warn: Print = print): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -88,9 +101,13 @@ export async function main(argv: string[], env: Env, print: Print, warn: Print =
     throw new UsageError(`token takes only --username\n${USAGE}`);
   }
 
+  const password = values.password ?? generatePassword();
+  if (command === 'create') {
+    checkAccount({ username, password, ...(values.email === undefined ? {} : { email: values.email }) });
+  }
+
   await withApp(env, warn, async ({ app, db, config }) => {
     if (command === 'create') {
-      const password = values.password ?? generatePassword();
       const user = await createAccount(db, config, { username, password, email: values.email, role });
       print(`created user ${user.id} "${user.username}" (${user.role})`);
       if (values.password === undefined) print(`password: ${password}`);

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type DeleteResult, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { components } from '../../generated/api.d.ts';
 import type { Database as Db } from '../db/index.ts';
@@ -143,13 +143,13 @@ export async function touchCollection(
   return result.numUpdatedRows > 0n;
 }
 
-export async function deleteCollection(db: Db, id: string, userId: number): Promise<boolean> {
-  const result = await db
-    .deleteFrom('collections')
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/** Runs a DELETE; true when it removed a row. */
+async function deletedAny(statement: { executeTakeFirst(): Promise<DeleteResult> }): Promise<boolean> {
+  return (await statement.executeTakeFirst()).numDeletedRows > 0n;
+}
+
+export function deleteCollection(db: Db, id: string, userId: number): Promise<boolean> {
+  return deletedAny(db.deleteFrom('collections').where('id', '=', id).where('user_id', '=', userId));
 }
 
 /**
@@ -219,15 +219,8 @@ export async function appendCollectionMovie(db: Db, collectionId: string, movieU
     .execute();
 }
 
-export async function removeCollectionMovie(
-  db: Db,
-  collectionId: string,
-  movieUuid: string,
-): Promise<boolean> {
-  const result = await db
-    .deleteFrom('collection_movies')
-    .where('collection_id', '=', collectionId)
-    .where('movie_uuid', '=', movieUuid)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
+export function removeCollectionMovie(db: Db, collectionId: string, movieUuid: string): Promise<boolean> {
+  return deletedAny(
+    db.deleteFrom('collection_movies').where('collection_id', '=', collectionId).where('movie_uuid', '=', movieUuid),
+  );
 }

@@ -1,7 +1,5 @@
-import type { Compilable, CompiledQuery, Kysely, Transaction } from 'kysely';
-import type { DB } from './types.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Database } from './index.ts';
 
 /**
  * A hot query whose SQL never depends on its arguments, built and compiled by Kysely once: later runs only bind
@@ -13,9 +11,9 @@ type Db = Kysely<DB> | Transaction<DB>;
  * first compile).
  */
 export function compiledOnce<Args extends readonly (string | number)[], Row>(
-  build: (db: Db, ...args: Args) => Compilable<Row>,
+  build: (db: Database, ...args: Args) => Compilable<Row>,
   samples: Args,
-): (db: Db, ...args: Args) => Promise<Row[]> {
+): (db: Database, ...args: Args) => Promise<Row[]> {
   let compiled: CompiledQuery<Row> | undefined;
   return async (db, ...args) => {
     if (compiled === undefined) {

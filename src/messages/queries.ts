@@ -1,4 +1,4 @@
-import type { QueryCreator, Selectable } from 'kysely';
+import type { ExpressionBuilder, QueryCreator, Selectable, UpdateObject } from 'kysely';
 import type { Database as Db } from '../db/index.ts';
 import { exactCount } from '../db/row-counts.ts';
 import type { DB } from '../db/types.ts';
@@ -75,36 +75,37 @@ export async function insertMessage(
   );
 }
 
-/** Counts one view and returns the row as that view left it, in one statement: no read-modify-write. */
-export async function viewMessage(db: Db, id: number): Promise<MessageRow | undefined> {
+/**
+ * Updates one message, only if `onlyAuthor` wrote it when given, and returns the row as the update left it, in one
+ * statement: no read-modify-write.
+ */
+function updateMessage(
+  db: Db,
+  id: number,
+  changes: (eb: ExpressionBuilder<DB, 'messages'>) => UpdateObject<DB, 'messages'>,
+  onlyAuthor?: number,
+): Promise<MessageRow | undefined> {
   return readBack(
-    db.with('m', (qb) =>
-      qb
-        .updateTable('messages')
-        .set((eb) => ({ views: eb('views', '+', 1) }))
-        .where('id', '=', id)
-        .returningAll(),
-    ),
+    db.with('m', (qb) => {
+      const update = qb.updateTable('messages').set(changes).where('id', '=', id);
+      return (onlyAuthor === undefined ? update : update.where('author_id', '=', onlyAuthor)).returningAll();
+    }),
   );
 }
 
+/** Counts one view and returns the row as that view left it. */
+export function viewMessage(db: Db, id: number): Promise<MessageRow | undefined> {
+  return updateMessage(db, id, (eb) => ({ views: eb('views', '+', 1) }));
+}
+
 /** Sets the content and restarts the view count, if `editor` may; undefined when nothing was changed. */
-export async function setMessageContent(
+export function setMessageContent(
   db: Db,
   id: number,
   content: string,
   editor: Editor,
 ): Promise<MessageRow | undefined> {
-  return readBack(
-    db.with('m', (qb) =>
-      qb
-        .updateTable('messages')
-        .set({ content, views: 0 })
-        .where('id', '=', id)
-        .$if(!editor.isAdmin, (qb) => qb.where('author_id', '=', editor.id))
-        .returningAll(),
-    ),
-  );
+  return updateMessage(db, id, () => ({ content, views: 0 }), editor.isAdmin ? undefined : editor.id);
 }
 
 /** Deletes the message if `editor` may; false when nothing was deleted. */

@@ -59,6 +59,22 @@ interface ParameterObject {
   schema?: { default?: unknown };
 }
 
+const SCHEMA_REF = '#/components/schemas/';
+
+/** One of the spec's component schemas with its references written out, to validate input that no route carries. */
+export function componentSchema(document: OpenApiDocument, name: string): Record<string, unknown> {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, unknown>;
+  const inline = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(inline);
+    if (node === null || typeof node !== 'object') return node;
+    const ref = (node as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith(SCHEMA_REF)) return inline(schemas[ref.slice(SCHEMA_REF.length)]);
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inline(value)]));
+  };
+  if (!(name in schemas)) throw new Error(`openapi.yaml has no schema ${name}`);
+  return inline(schemas[name]) as Record<string, unknown>;
+}
+
 function resolveParameter(document: OpenApiDocument, parameter: ParameterObject): ParameterObject {
   if (parameter.$ref === undefined) return parameter;
   const name = parameter.$ref.replace('#/components/parameters/', '');

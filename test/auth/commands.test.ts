@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createDatabase, type Database } from '../../src/db/index.ts';
 import { inject, testEnv } from '../helpers/app.ts';
 import { createTestDatabase, rowCount } from '../helpers/database.ts';
-import { authTestApp, decodePayload, login, register } from './support.ts';
+import { authTestApp, decodePayload, login, register } from './fixtures.ts';
 
 t.test('ADMIN_USERNAME/ADMIN_PASSWORD ensure an admin who can log in', async (t) => {
   const env = { ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'root-password-1' };
@@ -141,8 +141,23 @@ t.test('npm run users -- create / token', async (t) => {
   t.match(await failure(['create', '--username', 'weak', '--password', 'short']), {
     code: 'validation_failed',
   });
+  // The API's rules for a new account hold for the command too, before anything is written.
+  t.match(await failure(['create', '--username', '   ', '--password', 'blank-password']), {
+    code: 'validation_failed',
+    message: 'invalid body',
+    details: [{ field: 'username', message: 'must not be blank' }],
+  });
+  t.match(await failure(['create', '--username', 'mailer', '--email', 'not-an-email']), {
+    code: 'validation_failed',
+    details: [{ field: 'email' }],
+  });
 
-  const { app } = await open(t);
+  const { app, db } = await open(t);
+  t.same(
+    (await db.selectFrom('users').select('username').execute()).map((u) => u.username).sort(),
+    ['Producer', 'assistant'],
+    'the refused commands wrote nothing',
+  );
   for (const out of [created, tokens]) {
     const me = await inject(app, { method: 'GET', url: '/api/v1/user', token: field(out, 'access') });
     t.equal(me.statusCode, 200);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { createJwksClient } from '../../src/auth/jwks.ts';
 import { buildTestApp, inject, TEST_JWT_SECRET, tokenFor } from '../helpers/app.ts';
-import { jwt, now } from './support.ts';
+import { jwt, now } from './fixtures.ts';
 
 const ISSUER = 'https://marquee-test.eu.auth0.com/';
 const AUDIENCE = 'casting-agency';

@@ -3,7 +3,7 @@ import { checkCredentials } from '../../src/auth/service.ts';
 import { CURRENT_PARAMS, hashingPool, hashPassword } from '../../src/auth/passwords.ts';
 import { inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
-import { authTestApp, login, register } from './support.ts';
+import { authTestApp, login, register } from './fixtures.ts';
 
 const { app, db, config } = await authTestApp(t);
 await register(app, 'known', 'the-right-password');

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { createTestDatabase, rowCount } from '../helpers/database.ts';
 
 const wrongLogin = { username: 'nobody', password: 'wrong-password' };
 
 t.test('login and registration are limited per client and route: 429 with Retry-After', async (t) => {
   const { app, db } = await buildTestApp(t, { RATE_LIMIT_AUTH_MAX: '3', RATE_LIMIT_AUTH_WINDOW_MS: '60000' });
+  const api = client(app);
   for (let i = 0; i < 3; i++) {
     const res = await inject(app, { method: 'POST', url: '/api/auth/token/', payload: wrongLogin });
     t.equal(res.statusCode, 401, `attempt ${i + 1}`);
@@ -25,39 +27,25 @@ t.test('login and registration are limited per client and route: 429 with Retry-
     remoteAddress: '10.0.0.2',
   });
   t.equal(other.statusCode, 401, 'another client is not limited');
-  const otherRoute = await inject(app, {
-    method: 'POST',
-    url: '/api/v1/authenticate',
-    payload: { email: 'nobody@example.com', password: 'wrong-password' },
+  const otherRoute = await api.POST('/api/v1/authenticate', {
+    body: { email: 'nobody@example.com', password: 'wrong-password' },
   });
-  t.equal(otherRoute.statusCode, 401, 'another route counts apart');
+  t.equal(otherRoute.response.status, 401, 'another route counts apart');
 
   for (let i = 0; i < 3; i++) {
-    await inject(app, {
-      method: 'POST',
-      url: '/register/',
-      payload: { username: `flood-${i}`, password: 'flooding-password' },
-    });
+    await api.POST('/register/', { body: { username: `flood-${i}`, password: 'flooding-password' } });
   }
   const before = await rowCount(db, 'users');
-  const blocked = await inject(app, {
-    method: 'POST',
-    url: '/register/',
-    payload: { username: 'flood-x', password: 'flooding-password' },
-  });
-  t.equal(blocked.statusCode, 429);
+  const blocked = await api.POST('/register/', { body: { username: 'flood-x', password: 'flooding-password' } });
+  t.equal(blocked.response.status, 429);
   t.equal(await rowCount(db, 'users'), before, 'a limited registration writes nothing');
 });
 
 t.test('refresh and other routes are not limited', async (t) => {
   const { app } = await buildTestApp(t, { RATE_LIMIT_AUTH_MAX: '1' });
   for (let i = 0; i < 3; i++) {
-    const res = await inject(app, {
-      method: 'POST',
-      url: '/api/auth/token/refresh/',
-      payload: { refresh: 'unknown' },
-    });
-    t.equal(res.statusCode, 401);
+    const res = await client(app).POST('/api/auth/token/refresh/', { body: { refresh: 'unknown' } });
+    t.equal(res.response.status, 401);
   }
 });
 

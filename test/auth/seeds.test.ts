@@ -2,10 +2,12 @@
 import t from 'tap';
 import { inject } from '../helpers/app.ts';
 import { rowCount } from '../helpers/database.ts';
-import { authTestApp, decodePayload } from './support.ts';
+import { authTestApp, decodePayload } from './fixtures.ts';
 
 const { app, db } = await authTestApp(t);
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+/** A form POST, as the Django seeds' clients send them. */
+const postForm = (url: string, payload: string) => inject(app, { method: 'POST', url, headers: FORM, payload });
 
 t.test('movie-collections: POST /register/ answers an access token', async (t) => {
   const res = await inject(app, {
@@ -27,12 +29,7 @@ t.test('movie-collections: POST /register/ answers an access token', async (t) =
 
 t.test('messages-api: register with curl -d, get a token pair, refresh it', async (t) => {
   // curl -d "username=YourUserName&password=YourPassword" -X POST …/api/auth/register/
-  const registered = await inject(app, {
-    method: 'POST',
-    url: '/api/auth/register/',
-    headers: FORM,
-    payload: 'username=YourUserName&password=YourPassword',
-  });
+  const registered = await postForm('/api/auth/register/', 'username=YourUserName&password=YourPassword');
   t.equal(registered.statusCode, 201);
   const user = registered.json();
   t.match(user, {
@@ -77,32 +74,12 @@ t.test('messages-api: register with curl -d, get a token pair, refresh it', asyn
 });
 
 t.test('messages-api: the token endpoints take form bodies too', async (t) => {
-  await inject(app, {
-    method: 'POST',
-    url: '/api/auth/register/',
-    headers: FORM,
-    payload: 'username=former&password=form-password&email=former%40example.com&first_name=For&last_name=Mer',
-  });
-  const token = await inject(app, {
-    method: 'POST',
-    url: '/api/auth/token/',
-    headers: FORM,
-    payload: 'username=former&password=form-password',
-  });
+  await postForm('/api/auth/register/', 'username=former&password=form-password&email=former%40example.com&first_name=For&last_name=Mer');
+  const token = await postForm('/api/auth/token/', 'username=former&password=form-password');
   t.equal(token.statusCode, 200);
-  const refreshed = await inject(app, {
-    method: 'POST',
-    url: '/api/auth/token/refresh/',
-    headers: FORM,
-    payload: `refresh=${encodeURIComponent(token.json().refresh)}`,
-  });
+  const refreshed = await postForm('/api/auth/token/refresh/', `refresh=${encodeURIComponent(token.json().refresh)}`);
   t.equal(refreshed.statusCode, 200);
-  const revoked = await inject(app, {
-    method: 'POST',
-    url: '/api/auth/token/revoke/',
-    headers: FORM,
-    payload: `refresh=${encodeURIComponent(refreshed.json().refresh)}`,
-  });
+  const revoked = await postForm('/api/auth/token/revoke/', `refresh=${encodeURIComponent(refreshed.json().refresh)}`);
   t.equal(revoked.statusCode, 204);
   const me = await inject(app, { method: 'GET', url: '/api/v1/user', token: token.json().access });
   t.match(me.json(), { email: 'former@example.com', first_name: 'For', last_name: 'Mer' });

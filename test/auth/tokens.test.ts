@@ -5,7 +5,7 @@ import { ROLE_PERMISSIONS } from '../../src/auth/permissions.ts';
 import { inject, TEST_JWT_SECRET, tokenFor } from '../helpers/app.ts';
 import { rowCount } from '../helpers/database.ts';
 import { createUser } from '../helpers/users.ts';
-import { authTestApp, decodePayload, jwt, login, now, register } from './support.ts';
+import { authTestApp, decodePayload, jwt, login, now, register } from './fixtures.ts';
 
 const { app, db, config } = await authTestApp(t);
 const admin = await createUser(app, db, { role: 'admin', username: 'the-admin' });

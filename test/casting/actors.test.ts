@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { client } from '../helpers/client.ts';
-import { actorsOfMovie, castingFixtures, refusals } from './helpers.ts';
+import { actorsOfMovie, byIdRequests, castingFixtures, refusals } from './fixtures.ts';
 
 const { app, db } = await buildTestApp(t);
 const token = await tokenFor(app, 'casting_director');
@@ -213,34 +213,16 @@ t.test('bodies that break the rules are 400 naming the field, and write nothing'
 });
 
 t.test('unknown ids are 404 with their own message; ids that are not ids are 400', async (t) => {
-  for (const [method, url] of [
-    ['GET', '/actors/424242'],
-    ['GET', '/actor-details/424242'],
-    ['PATCH', '/actors/424242'],
-    ['DELETE', '/actors/424242'],
-  ] as const) {
-    const body = await refused(t, 404, {
-      method,
-      url,
-      ...(method === 'PATCH' ? { payload: { age: 1 } } : {}),
-    });
-    t.equal(body.message, 'actor 424242 not found', `${method} ${url}`);
+  for (const request of byIdRequests('actors', 424242, { age: 1 })) {
+    const body = await refused(t, 404, request);
+    t.equal(body.message, 'actor 424242 not found', `${request.method} ${request.url}`);
   }
   for (const id of ['abc', '0', '-1', '1.5', '2147483648']) {
-    for (const [method, url] of [
-      ['GET', `/actors/${id}`],
-      ['GET', `/actor-details/${id}`],
-      ['PATCH', `/actors/${id}`],
-      ['DELETE', `/actors/${id}`],
-    ] as const) {
-      const body = await refused(t, 400, {
-        method,
-        url,
-        ...(method === 'PATCH' ? { payload: { age: 1 } } : {}),
-      });
+    for (const request of byIdRequests('actors', id, { age: 1 })) {
+      const body = await refused(t, 400, request);
       t.ok(
         body.details?.some((d) => d.field === 'id'),
-        `${method} ${url} names the id`,
+        `${request.method} ${request.url} names the id`,
       );
     }
   }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp, inject, type Response, tokenFor } from '../helpers/app.ts';
-import { actorsOfMovie, castingFixtures, castingSnapshot } from './helpers.ts';
+import { actorsOfMovie, castingFixtures, castingSnapshot } from './fixtures.ts';
 
 // "A movie always has at least one actor", also when requests race. On PostgreSQL the requests below really run
 // at the same time (a pool of connections); on PGlite they are serialised, and the rule must hold there too.

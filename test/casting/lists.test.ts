@@ -2,7 +2,7 @@ import t from 'tap';
 import type { components } from '../../generated/api.d.ts';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { client } from '../helpers/client.ts';
-import { castingFixtures } from './helpers.ts';
+import { castingFixtures } from './fixtures.ts';
 
 const { app } = await buildTestApp(t);
 const token = await tokenFor(app, 'casting_assistant');

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 import { client } from '../helpers/client.ts';
-import { actorsOfMovie, castingFixtures, refusals } from './helpers.ts';
+import { actorsOfMovie, byIdRequests, castingFixtures, refusals } from './fixtures.ts';
 
 const { app, db } = await buildTestApp(t);
 const token = await tokenFor(app, 'executive_producer');
@@ -271,18 +271,9 @@ t.test('bodies that break the schema are 400 naming the field, and write nothing
 });
 
 t.test('unknown ids are 404 with their own message; ids that are not ids are 400', async (t) => {
-  for (const [method, url] of [
-    ['GET', '/movies/424242'],
-    ['GET', '/movie-details/424242'],
-    ['PATCH', '/movies/424242'],
-    ['DELETE', '/movies/424242'],
-  ] as const) {
-    const body = await refused(t, 404, {
-      method,
-      url,
-      ...(method === 'PATCH' ? { payload: { title: 'x' } } : {}),
-    });
-    t.equal(body.message, 'movie 424242 not found', `${method} ${url}`);
+  for (const request of byIdRequests('movies', 424242, { title: 'x' })) {
+    const body = await refused(t, 404, request);
+    t.equal(body.message, 'movie 424242 not found', `${request.method} ${request.url}`);
   }
   // An unknown movie is 404 even when the cast sent is unknown too.
   const body = await refused(t, 404, {
@@ -292,20 +283,11 @@ t.test('unknown ids are 404 with their own message; ids that are not ids are 400
   });
   t.equal(body.message, 'movie 424242 not found');
   for (const id of ['abc', '0', '12abc', '2147483648']) {
-    for (const [method, url] of [
-      ['GET', `/movies/${id}`],
-      ['GET', `/movie-details/${id}`],
-      ['PATCH', `/movies/${id}`],
-      ['DELETE', `/movies/${id}`],
-    ] as const) {
-      const res = await refused(t, 400, {
-        method,
-        url,
-        ...(method === 'PATCH' ? { payload: { title: 'x' } } : {}),
-      });
+    for (const request of byIdRequests('movies', id, { title: 'x' })) {
+      const res = await refused(t, 400, request);
       t.ok(
         res.details?.some((d) => d.field === 'id'),
-        `${method} ${url} names the id`,
+        `${request.method} ${request.url} names the id`,
       );
     }
   }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
-import { castingFixtures, castingSnapshot } from './helpers.ts';
+import { castingFixtures, castingSnapshot } from './fixtures.ts';
 
 // The role table (openapi.yaml, bearerAuth), operation by operation: which roles may call each casting operation.
 const { app, db } = await buildTestApp(t);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
-import { actorsOfMovie } from './helpers.ts';
+import { actorsOfMovie } from './fixtures.ts';
 
 // The seeds' own sample calls, sent as their READMEs write them: the all-stars seed's curl lines (lower-case
 // `bearer`, `Content-type`, bodies as typed) and the rbac seed's bodies.

@@ -1,25 +1,24 @@
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { catalogEnv, expectedAuthorization, fakeUpstream } from './helpers.ts';
+import { catalogApp, catalogEnv, expectedAuthorization, fakeUpstream } from './fixtures.ts';
 
 const database = await createTestDatabase(t);
 
 t.test('a page passes through unchanged, with links to this service', async (t) => {
-  const fake = await fakeUpstream(t);
-  const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const token = await tokenFor(app, 'member');
+  const { fake, app, token, member } = await catalogApp(t, database);
 
-  const first = await inject(app, { method: 'GET', url: '/catalog/movies', token });
-  t.equal(first.statusCode, 200);
-  t.same(first.json(), {
+  const first = await member.GET('/catalog/movies');
+  t.equal(first.response.status, 200);
+  t.same(first.data, {
     count: 300,
     next: 'http://localhost:80/catalog/movies?page=2',
     previous: null,
     data: fake.movies.slice(0, 10),
   });
-  t.equal(first.headers['x-catalog-stale'], undefined, 'a fresh page is not marked stale');
-  t.equal(first.headers.age, undefined);
+  t.equal(first.response.headers.get('x-catalog-stale'), null, 'a fresh page is not marked stale');
+  t.equal(first.response.headers.get('age'), null);
 
   const second = await inject(app, {
     method: 'GET',
@@ -34,8 +33,8 @@ t.test('a page passes through unchanged, with links to this service', async (t) 
   t.notMatch(second.body, new URL(fake.url).host, "the upstream's host never shows");
   t.notMatch(second.body, '/api/v1/maya', 'nor its path');
 
-  const last = await inject(app, { method: 'GET', url: '/catalog/movies?page=30', token });
-  t.match(last.json(), { next: null, previous: 'http://localhost:80/catalog/movies?page=29' });
+  const last = await member.GET('/catalog/movies', { params: { query: { page: 30 } } });
+  t.match(last.data, { next: null, previous: 'http://localhost:80/catalog/movies?page=29' });
   t.equal(fake.hits, 3, 'one upstream call per request');
   t.same(
     fake.requests.map((r) => r.page),
@@ -45,14 +44,12 @@ t.test('a page passes through unchanged, with links to this service', async (t) 
 });
 
 t.test('every page of the catalogue comes through, nulls and empty genres included', async (t) => {
-  const fake = await fakeUpstream(t, { movies: 95, seed: 7 });
-  const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const token = await tokenFor(app, 'member');
+  const { fake, member } = await catalogApp(t, database, { movies: 95, seed: 7 });
   const seen = [];
   for (let page = 1; page <= 10; page++) {
-    const res = await inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
-    t.equal(res.statusCode, 200, `page ${page}`);
-    seen.push(...res.json().data);
+    const res = await member.GET('/catalog/movies', { params: { query: { page } } });
+    t.equal(res.response.status, 200, `page ${page}`);
+    seen.push(...res.data!.data);
   }
   t.same(seen, fake.movies);
   t.ok(
@@ -72,52 +69,51 @@ t.test('the basic-auth credentials reach the upstream', async (t) => {
 });
 
 t.test('credentials the upstream refuses are a 502, not retried', async (t) => {
-  const fake = await fakeUpstream(t);
-  const { app } = await buildTestApp(t, catalogEnv(fake, { MOVIE_API_PASSWORD: 'wrong' }), database);
-  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: await tokenFor(app, 'member') });
-  t.equal(res.statusCode, 502);
-  t.same(res.json(), {
+  const { fake, member } = await catalogApp(t, database, {}, { MOVIE_API_PASSWORD: 'wrong' });
+  const res = await member.GET('/catalog/movies');
+  t.equal(res.response.status, 502);
+  t.same(res.error, {
     success: false,
     error: 502,
     code: 'bad_gateway',
     message: 'the movie catalogue refused the request (HTTP 401)',
   });
   t.equal(fake.hits, 1, 'a 4xx is not retried');
-  t.notMatch(res.body, 'wrong', 'the password is not echoed');
+  t.notMatch(JSON.stringify(res.error), 'wrong', 'the password is not echoed');
 });
 
 t.test('a page past the end is a 404, not retried and not an outage', async (t) => {
-  const fake = await fakeUpstream(t);
-  const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_BREAKER_THRESHOLD: '1' }), database);
-  const token = await tokenFor(app, 'member');
-  const res = await inject(app, { method: 'GET', url: '/catalog/movies?page=31', token });
-  t.equal(res.statusCode, 404);
-  t.same(res.json(), { success: false, error: 404, code: 'not_found', message: 'catalogue page 31 not found' });
+  const { fake, member } = await catalogApp(t, database, {}, { CATALOG_BREAKER_THRESHOLD: '1' });
+  const res = await member.GET('/catalog/movies', { params: { query: { page: 31 } } });
+  t.equal(res.response.status, 404);
+  t.same(res.error, { success: false, error: 404, code: 'not_found', message: 'catalogue page 31 not found' });
   t.equal(fake.hits, 1);
-  const next = await inject(app, { method: 'GET', url: '/catalog/movies?page=1', token });
-  t.equal(next.statusCode, 200, 'the circuit stayed closed');
+  const next = await member.GET('/catalog/movies', { params: { query: { page: 1 } } });
+  t.equal(next.response.status, 200, 'the circuit stayed closed');
 });
 
 t.test("the seed's `data` is accepted as well as the real upstream's `results`", async (t) => {
-  const fake = await fakeUpstream(t, { listKey: 'data' });
-  const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: await tokenFor(app, 'member') });
-  t.equal(res.statusCode, 200);
-  t.same(res.json().data, fake.movies.slice(0, 10));
+  const { fake, member } = await catalogApp(t, database, { listKey: 'data' });
+  const res = await member.GET('/catalog/movies');
+  t.equal(res.response.status, 200);
+  t.same(res.data!.data, fake.movies.slice(0, 10));
 });
 
 t.test('concurrent requests for one page share one upstream call', async (t) => {
-  const fake = await fakeUpstream(t, { latencyMs: 300 });
-  const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_ATTEMPT_TIMEOUT_MS: '1000' }), database);
-  const token = await tokenFor(app, 'member');
-  const get = (page: number) => inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
+  const { fake, member } = await catalogApp(
+    t,
+    database,
+    { latencyMs: 300 },
+    { CATALOG_ATTEMPT_TIMEOUT_MS: '1000' },
+  );
+  const get = (page: number) => member.GET('/catalog/movies', { params: { query: { page } } });
   const responses = await Promise.all([get(4), get(4), get(4), get(4), get(4), get(5)]);
   t.same(
-    responses.map((r) => r.statusCode),
+    responses.map((r) => r.response.status),
     [200, 200, 200, 200, 200, 200],
   );
-  for (const res of responses.slice(1, 5)) t.same(res.json(), responses[0]?.json());
-  t.same(responses[5]?.json().data, fake.movies.slice(40, 50));
+  for (const res of responses.slice(1, 5)) t.same(res.data, responses[0]?.data);
+  t.same(responses[5]?.data?.data, fake.movies.slice(40, 50));
   t.equal(fake.hits, 2, 'page 4 once, page 5 once');
 
   await get(4);
@@ -125,14 +121,12 @@ t.test('concurrent requests for one page share one upstream call', async (t) => 
 });
 
 t.test('bad page numbers and missing tokens never reach the upstream', async (t) => {
-  const fake = await fakeUpstream(t);
-  const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const token = await tokenFor(app, 'member');
+  const { fake, app, token } = await catalogApp(t, database);
   for (const page of ['0', '-1', 'abc', '1.5']) {
     const res = await inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
     t.equal(res.statusCode, 400, `page=${page}`);
   }
-  const anonymous = await inject(app, { method: 'GET', url: '/catalog/movies' });
-  t.equal(anonymous.statusCode, 401);
+  const anonymous = await client(app).GET('/catalog/movies');
+  t.equal(anonymous.response.status, 401);
   t.equal(fake.hits, 0);
 });

@@ -2,10 +2,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
-import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
+import { inject } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { sample } from '../helpers/metrics.ts';
-import { catalogEnv, fakeUpstream } from './helpers.ts';
+import { catalogApp } from './fixtures.ts';
 
 const database = await createTestDatabase(t);
 const OUTCOMES = ['success', 'retry', 'timeout', 'breaker_open', 'stale_served', 'error'] as const;
@@ -43,17 +43,11 @@ function moved(before: Reading, after: Reading): Partial<Record<Outcome, number>
 }
 
 t.test('calls by outcome and the breaker state follow the upstream through an outage', async (t) => {
-  const fake = await fakeUpstream(t);
-  const { app } = await buildTestApp(
-    t,
-    catalogEnv(fake, {
+  const { fake, app, token } = await catalogApp(t, database, {}, {
       CATALOG_MAX_ATTEMPTS: '3',
       CATALOG_BREAKER_THRESHOLD: '2',
       CATALOG_BREAKER_HALF_OPEN_MS: '1000',
-    }),
-    database,
-  );
-  const token = await tokenFor(app, 'member');
+  });
   const get = (page: number) => inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
 
   let before = await metrics(app);
@@ -94,18 +88,12 @@ t.test('calls by outcome and the breaker state follow the upstream through an ou
 });
 
 t.test('an upstream that never answers shows as retries and a timed-out call', async (t) => {
-  const fake = await fakeUpstream(t, { hangRate: 1 });
-  const { app } = await buildTestApp(
-    t,
-    catalogEnv(fake, {
+  const { fake, app, token } = await catalogApp(t, database, { hangRate: 1 }, {
       CATALOG_ATTEMPT_TIMEOUT_MS: '200',
       CATALOG_MAX_ATTEMPTS: '2',
       CATALOG_DEADLINE_MS: '3000',
       CATALOG_BREAKER_THRESHOLD: '100',
-    }),
-    database,
-  );
-  const token = await tokenFor(app, 'member');
+  });
   const before = await metrics(app);
   const res = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(res.statusCode, 503);

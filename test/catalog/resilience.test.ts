@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { buildTestApp, inject, testEnv, tokenFor } from '../helpers/app.ts';
 import { assertMatchesSpec } from '../helpers/contract.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { catalogEnv, expectedAuthorization, FAKE_DEFAULTS, fakeUpstream, outcomes } from './helpers.ts';
+import { catalogApp, catalogEnv, expectedAuthorization, FAKE_DEFAULTS, fakeUpstream, outcomes } from './fixtures.ts';
 
 const database = await createTestDatabase(t);
 
@@ -17,9 +17,7 @@ function retryAfter(headers: Record<string, unknown>): number {
 }
 
 t.test('30 % of upstream requests failing: retries make every request succeed', async (t) => {
-  const fake = await fakeUpstream(t, { failRate: 0.3, seed: 3 });
-  const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_MAX_ATTEMPTS: '8' }), database);
-  const token = await tokenFor(app, 'member');
+  const { fake, app, token } = await catalogApp(t, database, { failRate: 0.3, seed: 3 }, { CATALOG_MAX_ATTEMPTS: '8' });
   for (let page = 1; page <= 30; page++) {
     const res = await inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
     t.equal(res.statusCode, 200, `page ${page}`);
@@ -33,9 +31,8 @@ t.test('30 % of upstream requests failing: retries make every request succeed', 
 });
 
 t.test('an upstream failing every time: all attempts made, then 503 with Retry-After', async (t) => {
-  const fake = await fakeUpstream(t, { failRate: 1 });
-  const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token: await tokenFor(app, 'member') });
+  const { fake, app, token } = await catalogApp(t, database, { failRate: 1 });
+  const res = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(res.statusCode, 503);
   t.same(res.json(), { success: false, error: 503, code: 'dependency_unavailable', message: 'movie catalogue unavailable' });
   retryAfter(res.headers);
@@ -43,17 +40,11 @@ t.test('an upstream failing every time: all attempts made, then 503 with Retry-A
 });
 
 t.test('the circuit opens after consecutive failed calls and closes once the upstream is back', async (t) => {
-  const fake = await fakeUpstream(t, { failRate: 1 });
-  const { app } = await buildTestApp(
-    t,
-    catalogEnv(fake, {
+  const { fake, app, token } = await catalogApp(t, database, { failRate: 1 }, {
       CATALOG_MAX_ATTEMPTS: '3',
       CATALOG_BREAKER_THRESHOLD: '2',
       CATALOG_BREAKER_HALF_OPEN_MS: '1500',
-    }),
-    database,
-  );
-  const token = await tokenFor(app, 'member');
+  });
   const get = () => inject(app, { method: 'GET', url: '/catalog/movies?page=2', token });
 
   t.equal((await get()).statusCode, 503);
@@ -79,17 +70,11 @@ t.test('the circuit opens after consecutive failed calls and closes once the ups
 });
 
 t.test('a failed probe opens the circuit again', async (t) => {
-  const fake = await fakeUpstream(t, { failRate: 1 });
-  const { app } = await buildTestApp(
-    t,
-    catalogEnv(fake, {
+  const { fake, app, token } = await catalogApp(t, database, { failRate: 1 }, {
       CATALOG_MAX_ATTEMPTS: '1',
       CATALOG_BREAKER_THRESHOLD: '1',
       CATALOG_BREAKER_HALF_OPEN_MS: '1000',
-    }),
-    database,
-  );
-  const token = await tokenFor(app, 'member');
+  });
   const get = () => inject(app, { method: 'GET', url: '/catalog/movies', token });
   await get();
   t.equal(fake.hits, 1);
@@ -101,13 +86,12 @@ t.test('a failed probe opens the circuit again', async (t) => {
 });
 
 t.test('the last good copy is served, marked stale, when the upstream fails', async (t) => {
-  const fake = await fakeUpstream(t);
-  const { app } = await buildTestApp(
+  const { fake, app, token } = await catalogApp(
     t,
-    catalogEnv(fake, { CATALOG_BREAKER_THRESHOLD: '2', CATALOG_MAX_ATTEMPTS: '2' }),
     database,
+    {},
+    { CATALOG_BREAKER_THRESHOLD: '2', CATALOG_MAX_ATTEMPTS: '2' },
   );
-  const token = await tokenFor(app, 'member');
   const fetchedAt = Date.now();
   const fresh = await inject(app, { method: 'GET', url: '/catalog/movies?page=3', token });
   t.equal(fresh.statusCode, 200);
@@ -138,19 +122,13 @@ t.test('the last good copy is served, marked stale, when the upstream fails', as
 });
 
 t.test('hanging upstream: attempts time out, and no request outlives the deadline', async (t) => {
-  const fake = await fakeUpstream(t, { hangRate: 1 });
   const deadline = 1000;
-  const { app } = await buildTestApp(
-    t,
-    catalogEnv(fake, {
+  const { fake, app, token } = await catalogApp(t, database, { hangRate: 1 }, {
       CATALOG_ATTEMPT_TIMEOUT_MS: '300',
       CATALOG_MAX_ATTEMPTS: '10',
       CATALOG_DEADLINE_MS: String(deadline),
       CATALOG_BREAKER_THRESHOLD: '100',
-    }),
-    database,
-  );
-  const token = await tokenFor(app, 'member');
+  });
 
   // Timed on a booted app (the first inject would otherwise boot it) and on app.inject itself: the helper's
   // contract check compiles validators on first use, which is the test's time, not the server's.
@@ -199,13 +177,12 @@ t.test('hanging upstream: attempts time out, and no request outlives the deadlin
 });
 
 t.test('a body slower than the attempt timeout is an attempt that timed out', async (t) => {
-  const fake = await fakeUpstream(t, { slowBodyMs: 1500 });
-  const { app } = await buildTestApp(
+  const { fake, app, token } = await catalogApp(
     t,
-    catalogEnv(fake, { CATALOG_MAX_ATTEMPTS: '2', CATALOG_ATTEMPT_TIMEOUT_MS: '500' }),
     database,
+    { slowBodyMs: 1500 },
+    { CATALOG_MAX_ATTEMPTS: '2', CATALOG_ATTEMPT_TIMEOUT_MS: '500' },
   );
-  const token = await tokenFor(app, 'member');
   const res = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(res.statusCode, 503);
   t.equal(fake.hits, 2, 'retried');
@@ -216,9 +193,7 @@ t.test('a body slower than the attempt timeout is an attempt that timed out', as
 });
 
 t.test('dropped connections are retried', async (t) => {
-  const fake = await fakeUpstream(t, { dropRate: 1 });
-  const { app } = await buildTestApp(t, catalogEnv(fake, { CATALOG_MAX_ATTEMPTS: '8' }), database);
-  const token = await tokenFor(app, 'member');
+  const { fake, app, token } = await catalogApp(t, database, { dropRate: 1 }, { CATALOG_MAX_ATTEMPTS: '8' });
   const down = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(down.statusCode, 503);
   t.equal(fake.hits, 8);
@@ -232,9 +207,7 @@ t.test('dropped connections are retried', async (t) => {
 });
 
 t.test('a malformed upstream body is a 502, not retried', async (t) => {
-  const fake = await fakeUpstream(t, { malformedRate: 1 });
-  const { app } = await buildTestApp(t, catalogEnv(fake), database);
-  const token = await tokenFor(app, 'member');
+  const { fake, app, token } = await catalogApp(t, database, { malformedRate: 1 });
   const notJson = await inject(app, { method: 'GET', url: '/catalog/movies', token });
   t.equal(notJson.statusCode, 502);
   t.same(notJson.json(), {
@@ -278,13 +251,12 @@ t.test('the upstream credentials never reach the logs', async (t) => {
 });
 
 t.test('without Redis the copies live in a bounded in-memory cache', async (t) => {
-  const fake = await fakeUpstream(t);
-  const { app } = await buildTestApp(
+  const { fake, app, token } = await catalogApp(
     t,
-    catalogEnv(fake, { REDIS_URL: '', CATALOG_CACHE_ENTRIES: '2', CATALOG_BREAKER_THRESHOLD: '100' }),
     database,
+    {},
+    { REDIS_URL: '', CATALOG_CACHE_ENTRIES: '2', CATALOG_BREAKER_THRESHOLD: '100' },
   );
-  const token = await tokenFor(app, 'member');
   for (const page of [1, 2, 3])
     await inject(app, { method: 'GET', url: `/catalog/movies?page=${page}`, token });
   fake.configure({ failRate: 1 });

@@ -4,7 +4,7 @@
 // 850 would see one). The fake's seed makes this run repeatable; SOAK_SEED picks another draw.
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
-import { catalogEnv, fakeUpstream, outcomes } from './helpers.ts';
+import { catalogEnv, fakeUpstream, outcomes } from './fixtures.ts';
 
 const REQUESTS = 200;
 const seed = Number(process.env.SOAK_SEED ?? 1);

@@ -3,8 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { createClient } from '../../sdk/src/index.ts';
-import { castingFixtures } from '../casting/helpers.ts';
-import { catalogEnv, fakeUpstream } from '../catalog/helpers.ts';
+import { castingFixtures } from '../casting/fixtures.ts';
+import { catalogEnv, fakeUpstream } from '../catalog/fixtures.ts';
 import { buildTestApp, tokenFor } from '../helpers/app.ts';
 import { injectFetch } from '../helpers/client.ts';
 import { createUser } from '../helpers/users.ts';

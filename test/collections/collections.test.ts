@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { createUser } from '../helpers/users.ts';
 import { createCollection, movie, tableCounts } from './fixtures.ts';
 
 const { app, db } = await buildTestApp(t);
 const alice = await createUser(app, db);
 const bob = await createUser(app, db);
+const asAlice = client(app, alice.token);
+const asBob = client(app, bob.token);
 
 const drama = movie('Drama,Comedy', 'Satana likuyushchiy');
 const queerama = movie('', 'Queerama');
@@ -23,19 +26,16 @@ async function storedMovieUuids(collectionUuid: string): Promise<string[]> {
 }
 
 t.test('a collection goes through create, read, update and delete', async (t) => {
-  const created = await inject(app, {
-    method: 'POST',
-    url: '/collection/',
-    token: alice.token,
-    payload: {
+  const created = await asAlice.POST('/collection/', {
+    body: {
       title: 'Sunday afternoons',
       description: 'Films for a slow Sunday.',
       movies: [drama, queerama],
     },
   });
-  t.equal(created.statusCode, 201);
-  const uuid: string = created.json().collection_uuid;
-  t.same(Object.keys(created.json()), ['collection_uuid']);
+  t.equal(created.response.status, 201);
+  const uuid: string = created.data!.collection_uuid;
+  t.same(Object.keys(created.data!), ['collection_uuid']);
 
   const stored = await db
     .selectFrom('collections')
@@ -45,18 +45,18 @@ t.test('a collection goes through create, read, update and delete', async (t) =>
   t.match(stored, { user_id: alice.id, title: 'Sunday afternoons', description: 'Films for a slow Sunday.' });
   t.same(await storedMovieUuids(uuid), [drama.uuid, queerama.uuid], 'movies stored in the order sent');
 
-  const read = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
-  t.equal(read.statusCode, 200);
-  t.match(read.json(), {
+  const read = await asAlice.GET('/collection/{uuid}/', { params: { path: { uuid } } });
+  t.equal(read.response.status, 200);
+  t.match(read.data, {
     uuid,
     title: 'Sunday afternoons',
     description: 'Films for a slow Sunday.',
     movies: [drama, queerama],
   });
-  t.equal(new Date(read.json().created_at).getTime(), stored.created_at.getTime());
+  t.equal(new Date(read.data!.created_at).getTime(), stored.created_at.getTime());
 
-  const list = await inject(app, { method: 'GET', url: '/collection/', token: alice.token });
-  t.same(list.json(), {
+  const list = await asAlice.GET('/collection/');
+  t.same(list.data, {
     is_success: true,
     data: {
       collections: [{ uuid, title: 'Sunday afternoons', description: 'Films for a slow Sunday.' }],
@@ -64,20 +64,18 @@ t.test('a collection goes through create, read, update and delete', async (t) =>
     },
   });
 
-  const renamed = await inject(app, {
-    method: 'PUT',
-    url: `/collection/${uuid}/`,
-    token: alice.token,
-    payload: { title: 'Rainy Sundays' },
+  const renamed = await asAlice.PUT('/collection/{uuid}/', {
+    params: { path: { uuid } },
+    body: { title: 'Rainy Sundays' },
   });
-  t.equal(renamed.statusCode, 200);
-  t.match(renamed.json(), { uuid, title: 'Rainy Sundays', description: 'Films for a slow Sunday.' });
+  t.equal(renamed.response.status, 200);
+  t.match(renamed.data, { uuid, title: 'Rainy Sundays', description: 'Films for a slow Sunday.' });
   t.same(
-    renamed.json().movies.map((m: { uuid: string }) => m.uuid),
+    renamed.data!.movies.map((m: { uuid: string }) => m.uuid),
     [drama.uuid, queerama.uuid],
     'omitted movies stay',
   );
-  t.ok(new Date(renamed.json().updated_at) >= new Date(read.json().updated_at), 'updated_at moves on');
+  t.ok(new Date(renamed.data!.updated_at) >= new Date(read.data!.updated_at), 'updated_at moves on');
 
   const replaced = await inject(app, {
     method: 'PUT',
@@ -89,28 +87,23 @@ t.test('a collection goes through create, read, update and delete', async (t) =>
   t.match(replaced.json(), { title: 'Rainy Sundays', description: null, movies: [lateBloomers, drama] });
   t.same(await storedMovieUuids(uuid), [lateBloomers.uuid, drama.uuid], 'the list was replaced');
 
-  const emptied = await inject(app, {
-    method: 'PUT',
-    url: `/collection/${uuid}/`,
-    token: alice.token,
-    payload: { movies: [] },
-  });
-  t.same(emptied.json().movies, []);
+  const emptied = await asAlice.PUT('/collection/{uuid}/', { params: { path: { uuid } }, body: { movies: [] } });
+  t.same(emptied.data!.movies, []);
   t.same(await storedMovieUuids(uuid), []);
 
-  const deleted = await inject(app, { method: 'DELETE', url: `/collection/${uuid}/`, token: alice.token });
-  t.equal(deleted.statusCode, 204);
-  t.equal(deleted.body, '');
+  const deleted = await asAlice.DELETE('/collection/{uuid}/', { params: { path: { uuid } } });
+  t.equal(deleted.response.status, 204);
+  t.equal(await deleted.response.text(), '');
   t.equal(
     (await db.selectFrom('collections').where('id', '=', uuid).selectAll().execute()).length,
     0,
     'the collection row is gone',
   );
-  const gone = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
-  t.equal(gone.statusCode, 404);
-  t.same(gone.json(), { success: false, error: 404, code: 'not_found', message: `collection ${uuid} not found` });
-  const again = await inject(app, { method: 'DELETE', url: `/collection/${uuid}/`, token: alice.token });
-  t.equal(again.statusCode, 404);
+  const gone = await asAlice.GET('/collection/{uuid}/', { params: { path: { uuid } } });
+  t.equal(gone.response.status, 404);
+  t.same(gone.error, { success: false, error: 404, code: 'not_found', message: `collection ${uuid} not found` });
+  const again = await asAlice.DELETE('/collection/{uuid}/', { params: { path: { uuid } } });
+  t.equal(again.response.status, 404);
 });
 
 t.test('movies are stored once, with the latest data sent', async (t) => {
@@ -123,36 +116,29 @@ t.test('movies are stored once, with the latest data sent', async (t) => {
     .selectAll()
     .executeTakeFirstOrThrow();
   t.match(row, { title: 'Satana likuyushchiy (restored)', genres: 'Drama', description: drama.description });
-  const read = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
-  t.same(read.json().movies, [edited]);
+  const read = await asAlice.GET('/collection/{uuid}/', { params: { path: { uuid } } });
+  t.same(read.data!.movies, [edited]);
 });
 
 t.test('a movie listed twice is merged: first place, last data', async (t) => {
   const first = movie('Horror', 'First spelling');
   const other = movie('Drama');
   const again = { ...first, uuid: first.uuid.toUpperCase(), title: 'Second spelling' };
-  const res = await inject(app, {
-    method: 'POST',
-    url: '/collection/',
-    token: alice.token,
-    payload: { title: 'Doubles', movies: [first, other, again] },
-  });
-  t.equal(res.statusCode, 201);
-  const uuid = res.json().collection_uuid;
+  const res = await asAlice.POST('/collection/', { body: { title: 'Doubles', movies: [first, other, again] } });
+  t.equal(res.response.status, 201);
+  const uuid = res.data!.collection_uuid;
   t.same(await storedMovieUuids(uuid), [first.uuid, other.uuid]);
-  const read = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
+  const read = await asAlice.GET('/collection/{uuid}/', { params: { path: { uuid } } });
   t.same(
-    read.json().movies.map((m: { title: string }) => m.title),
+    read.data!.movies.map((m: { title: string }) => m.title),
     ['Second spelling', other.title],
   );
 
-  const put = await inject(app, {
-    method: 'PUT',
-    url: `/collection/${uuid}/`,
-    token: alice.token,
-    payload: { movies: [other, other, first] },
+  const put = await asAlice.PUT('/collection/{uuid}/', {
+    params: { path: { uuid } },
+    body: { movies: [other, other, first] },
   });
-  t.equal(put.statusCode, 200);
+  t.equal(put.response.status, 200);
   t.same(await storedMovieUuids(uuid), [other.uuid, first.uuid]);
 });
 
@@ -178,12 +164,10 @@ t.test('one movie is added and removed without resending the list', async (t) =>
   t.equal(readded.statusCode, 201);
   t.same(readded.json().movies, [renamed, queerama], 'kept once, in its place, with the fields sent');
 
-  const removed = await inject(app, {
-    method: 'DELETE',
-    url: `/collection/${uuid}/movies/${drama.uuid}`,
-    token: alice.token,
+  const removed = await asAlice.DELETE('/collection/{uuid}/movies/{movie_uuid}', {
+    params: { path: { uuid, movie_uuid: drama.uuid } },
   });
-  t.equal(removed.statusCode, 204);
+  t.equal(removed.response.status, 204);
   t.same(await storedMovieUuids(uuid), [queerama.uuid]);
   t.ok(
     await db.selectFrom('catalog_movies').where('uuid', '=', drama.uuid).select('uuid').executeTakeFirst(),
@@ -203,13 +187,11 @@ t.test('one movie is added and removed without resending the list', async (t) =>
   );
 
   const notThere = randomUUID();
-  const missing = await inject(app, {
-    method: 'DELETE',
-    url: `/collection/${uuid}/movies/${notThere}`,
-    token: alice.token,
+  const missing = await asAlice.DELETE('/collection/{uuid}/movies/{movie_uuid}', {
+    params: { path: { uuid, movie_uuid: notThere } },
   });
-  t.equal(missing.statusCode, 404);
-  t.same(missing.json(), {
+  t.equal(missing.response.status, 404);
+  t.same(missing.error, {
     success: false,
     error: 404,
     code: 'not_found',
@@ -308,11 +290,11 @@ t.test("another user's collection is a 404 on every route, and stays as it was",
     t.same(res.json(), expected);
   }
   t.same(await tableCounts(db), before, 'nothing written');
-  const read = await inject(app, { method: 'GET', url: `/collection/${uuid}/`, token: alice.token });
-  t.match(read.json(), { title: "Alice's", movies: [drama] });
-  const bobs = await inject(app, { method: 'GET', url: '/collection/', token: bob.token });
+  const read = await asAlice.GET('/collection/{uuid}/', { params: { path: { uuid } } });
+  t.match(read.data, { title: "Alice's", movies: [drama] });
+  const bobs = await asBob.GET('/collection/');
   t.notOk(
-    bobs.json().data.collections.some((c: { uuid: string }) => c.uuid === uuid),
+    bobs.data!.data.collections.some((c: { uuid: string }) => c.uuid === uuid),
     "Alice's collection is not in Bob's list",
   );
 });
@@ -373,16 +355,13 @@ t.test('concurrent collections sharing movies in any order all succeed', async (
   const shared = Array.from({ length: 8 }, (_, i) => movie('Comedy', `Shared ${i}`));
   const responses = await Promise.all(
     Array.from({ length: 8 }, (_, i) =>
-      inject(app, {
-        method: 'POST',
-        url: '/collection/',
-        token: bob.token,
-        payload: { title: `Rotation ${i}`, movies: [...shared.slice(i), ...shared.slice(0, i)] },
+      asBob.POST('/collection/', {
+        body: { title: `Rotation ${i}`, movies: [...shared.slice(i), ...shared.slice(0, i)] },
       }),
     ),
   );
   t.same(
-    responses.map((r) => r.statusCode),
+    responses.map((r) => r.response.status),
     responses.map(() => 201),
   );
   const stored = await db

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/index.ts';
-import { inject } from '../helpers/app.ts';
+import { unwrap } from '../../sdk/src/index.ts';
+import { client } from '../helpers/client.ts';
 import { rowCount } from '../helpers/database.ts';
 
 export interface MovieInput {
@@ -15,21 +16,18 @@ export function movie(genres: string | null, title = `Movie ${genres ?? 'without
   return { title, description: `About ${title}.`, genres, uuid: randomUUID() };
 }
 
+/** Creates a collection through the typed client; anything but 201 throws with the status and message. */
 export async function createCollection(
   app: FastifyInstance,
   token: string,
   movies: MovieInput[],
   title = 'A collection',
 ): Promise<string> {
-  const res = await inject(app, { method: 'POST', url: '/collection/', token, payload: { title, movies } });
-  if (res.statusCode !== 201) throw new Error(`creating a collection: ${res.statusCode} ${res.body}`);
-  return res.json().collection_uuid;
+  return (await unwrap(client(app, token).POST('/collection/', { body: { title, movies } }))).collection_uuid;
 }
 
 export async function favouriteGenres(app: FastifyInstance, token: string): Promise<string> {
-  const res = await inject(app, { method: 'GET', url: '/collection/', token });
-  if (res.statusCode !== 200) throw new Error(`listing collections: ${res.statusCode} ${res.body}`);
-  return res.json().data.favourite_genres;
+  return (await unwrap(client(app, token).GET('/collection/'))).data.favourite_genres;
 }
 
 /** Row counts of the area's tables, to show a refused request wrote nothing. */

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { startServer } from '../helpers/server-process.ts';
-import { embeddedEnv, loginStatus, register, runNode } from './support.ts';
+import { embeddedEnv, loginStatus, register, runNode } from './fixtures.ts';
 
 t.test('acknowledged registrations survive SIGTERM and kill -9', async (t) => {
   const env = embeddedEnv();

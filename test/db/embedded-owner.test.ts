@@ -2,7 +2,7 @@
 // second server refuses to start. Real processes on a real folder, whatever DATABASE_URL this run has.
 import t from 'tap';
 import { startServer } from '../helpers/server-process.ts';
-import { embeddedEnv, loginStatus, printedPasswords, register, runNode, waitUntilReady } from './support.ts';
+import { embeddedEnv, loginStatus, printedPasswords, register, runNode, waitUntilReady } from './fixtures.ts';
 
 t.test('the commands work beside the running server, a second server refuses, migrations go through the owner', async (t) => {
   const env = embeddedEnv();

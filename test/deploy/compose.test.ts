@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { parse } from 'yaml';
 import { type Env, loadConfig } from '../../src/config/index.ts';
-import { checkVariables, read, ROOT, SHUTDOWN_SECONDS, scripts, words } from './support.ts';
+import { checkVariables, read, ROOT, SHUTDOWN_SECONDS, scripts, words } from './fixtures.ts';
 
 /** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}`; required ones get `given`. */
 function interpolate(value: string, given: Record<string, string>): string {

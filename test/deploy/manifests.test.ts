@@ -18,7 +18,7 @@ import {
   SHUTDOWN_SECONDS,
   scripts,
   words,
-} from './support.ts';
+} from './fixtures.ts';
 
 t.test('config, .env.example and the README agree on the variables', async (t) => {
   t.ok(CONFIG_VARIABLES.size > 30, `${CONFIG_VARIABLES.size} variables found in src/config`);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { catalogEnv, fakeUpstream } from '../catalog/helpers.ts';
+import { catalogEnv, fakeUpstream } from '../catalog/fixtures.ts';
 import { buildTestApp, inject } from '../helpers/app.ts';
 import { assertMatchesSpec } from '../helpers/contract.ts';
 import { snapshotAllTables } from '../helpers/snapshot.ts';

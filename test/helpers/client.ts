@@ -24,11 +24,15 @@ export function injectFetch(app: FastifyInstance) {
   };
 }
 
-/** A client of `app` that sends `token` as its bearer token, with the SDK's refresh and retries. */
+/**
+ * A client of `app` that sends `token` as its bearer token, with the SDK's refresh. Retries are off: a test sees
+ * every answer the service gives, a 503 or 429 included (test/clients covers the SDK's retries).
+ */
 export function client(app: FastifyInstance, token?: string, refreshToken?: string): MarqueeClient {
   return createClient({
     baseUrl: 'http://marquee.test',
     fetch: injectFetch(app),
     auth: { ...(token ? { accessToken: token } : {}), ...(refreshToken ? { refreshToken } : {}) },
+    retry: { attempts: 1 },
   });
 }

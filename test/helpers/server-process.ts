@@ -45,6 +45,20 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** A server's minimal environment of its own (not this process's) on `port`, plus `env`. */
+export function serverEnv(port: number, env: Env = {}): Env {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'marquee-server-')),
+    ...env,
+  };
+}
+
 /**
  * Starts the server with a minimal environment of its own (not this process's) plus `env`: PGlite in a
  * temporary folder unless `DATABASE_URL` is given, logs at info unless `LOG_LEVEL` is given. Waits until
@@ -59,16 +73,7 @@ export async function startServer(
   const port = await freePort();
   const child = spawn(process.execPath, ['bin/marquee.js'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      JWT_SECRET: TEST_JWT_SECRET,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'marquee-server-')),
-      ...env,
-    },
+    env: serverEnv(port, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { buildTestApp, inject, signedToken, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { createUser } from '../helpers/users.ts';
 import { ISO_WITH_OFFSET, insertMessage, postMessage, snapshot, storedMessage, viewsOf } from './fixtures.ts';
 
@@ -7,20 +8,17 @@ const { app, db } = await buildTestApp(t);
 const alice = await createUser(app, db, { username: 'alice' });
 const bob = await createUser(app, db, { username: 'bob' });
 const admin = await createUser(app, db, { role: 'admin', username: 'root' });
+const api = client(app);
+const asAlice = client(app, alice.token);
 
 const EMOJI = '😀'; // one code point, two UTF-16 units
 const FAMILY = '👩‍👩‍👧'; // one grapheme, five code points (three emoji joined by two ZWJ)
 const E_ACUTE = 'e\u0301'; // one grapheme, two code points (e + combining acute accent)
 
 t.test('POST creates a message authored by the caller, with 0 views', async (t) => {
-  const res = await inject(app, {
-    method: 'POST',
-    url: '/api/messages',
-    token: alice.token,
-    payload: { content: 'message content' },
-  });
-  t.equal(res.statusCode, 201);
-  const body = res.json();
+  const res = await asAlice.POST('/api/messages', { body: { content: 'message content' } });
+  t.equal(res.response.status, 201);
+  const body = res.data!;
   t.match(body, { content: 'message content', views: 0, author: { id: alice.id, username: 'alice' } });
   t.match(body.created_at, ISO_WITH_OFFSET);
   t.match(body.updated_at, ISO_WITH_OFFSET);
@@ -53,17 +51,12 @@ t.test('content of 1 and 160 code points is accepted, at every width of characte
     ['159 ASCII + 1 emoji', `${'x'.repeat(159)}${EMOJI}`],
   ];
   for (const [name, content] of accepted) {
-    const res = await inject(app, {
-      method: 'POST',
-      url: '/api/messages',
-      token: alice.token,
-      payload: { content },
-    });
-    t.equal(res.statusCode, 201, name);
+    const res = await asAlice.POST('/api/messages', { body: { content } });
+    t.equal(res.response.status, 201, name);
     const row = await db
       .selectFrom('messages')
       .select((eb) => ['content', eb.fn<number>('char_length', ['content']).as('length')])
-      .where('id', '=', res.json().id)
+      .where('id', '=', res.data!.id)
       .executeTakeFirst();
     t.same(
       row,
@@ -249,9 +242,9 @@ t.test('get, update and delete of a message that does not exist are a specific 4
 
 t.test('GET counts a view and returns the incremented row, anonymously or not', async (t) => {
   const stored = await insertMessage(db, alice.id, 'read me');
-  const first = await inject(app, { method: 'GET', url: `/api/messages/${stored.id}` });
-  t.equal(first.statusCode, 200);
-  t.same(first.json(), {
+  const first = await api.GET('/api/messages/{id}', { params: { path: { id: stored.id } } });
+  t.equal(first.response.status, 200);
+  t.same(first.data, {
     id: stored.id,
     content: 'read me',
     views: 1,
@@ -259,7 +252,7 @@ t.test('GET counts a view and returns the incremented row, anonymously or not', 
     updated_at: '2026-01-01T00:00:00.000Z',
     author: { id: alice.id, username: 'alice' },
   });
-  t.equal(first.headers['cache-control'], 'no-store', 'no cache may answer in our place and skip the count');
+  t.equal(first.response.headers.get('cache-control'), 'no-store', 'no cache may answer in our place and skip the count');
   const second = await inject(app, { method: 'GET', url: `/api/messages/${stored.id}/`, token: bob.token });
   t.equal(second.json().views, 2, 'the trailing-slash form is the same route and counts too');
   // HEAD is GET without the body (RFC 9110), so it is a read like any other.
@@ -304,14 +297,14 @@ t.test('PUT and PATCH set the content and reset views to 0', async (t) => {
       Math.floor(row.updated_at.getTime()),
       'updated_at as stored',
     );
-    const next = await inject(app, { method: 'GET', url: `/api/messages/${stored.id}` });
-    t.equal(next.json().views, 1, `${method}: counting starts again from 0`);
+    const next = await api.GET('/api/messages/{id}', { params: { path: { id: stored.id } } });
+    t.equal(next.data?.views, 1, `${method}: counting starts again from 0`);
   }
 });
 
 t.test('update with too many or no characters is a 400 and changes nothing', async (t) => {
   const { id } = await postMessage(app, alice.token, 'keep me');
-  await inject(app, { method: 'GET', url: `/api/messages/${id}` });
+  await api.GET('/api/messages/{id}', { params: { path: { id } } });
   const before = await snapshot(db);
   for (const method of ['PUT', 'PATCH'] as const) {
     for (const content of ['x'.repeat(161), EMOJI.repeat(161), '', '   ']) {
@@ -343,7 +336,7 @@ t.test('PUT and PATCH at the 160 boundary: code points, whatever the emoji or co
   ];
   for (const method of ['PUT', 'PATCH'] as const) {
     const { id } = await postMessage(app, alice.token, 'boundary');
-    await inject(app, { method: 'GET', url: `/api/messages/${id}` });
+    await api.GET('/api/messages/{id}', { params: { path: { id } } });
     const edit = (content: string) =>
       inject(app, { method, url: `/api/messages/${id}`, token: alice.token, payload: { content } });
     for (const [name, content] of refused) {
@@ -369,18 +362,18 @@ t.test('PUT and PATCH at the 160 boundary: code points, whatever the emoji or co
 
 t.test('DELETE removes the message: 204 with no body, then 404', async (t) => {
   const { id } = await postMessage(app, alice.token, 'short-lived');
-  const res = await inject(app, { method: 'DELETE', url: `/api/messages/${id}`, token: alice.token });
-  t.equal(res.statusCode, 204);
-  t.equal(res.body, '');
+  const res = await asAlice.DELETE('/api/messages/{id}', { params: { path: { id } } });
+  t.equal(res.response.status, 204);
+  t.equal(await res.response.text(), '');
   t.equal(await db.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst(), undefined);
-  const again = await inject(app, { method: 'DELETE', url: `/api/messages/${id}`, token: alice.token });
-  t.equal(again.statusCode, 404);
-  t.equal((await inject(app, { method: 'GET', url: `/api/messages/${id}` })).statusCode, 404);
+  const again = await asAlice.DELETE('/api/messages/{id}', { params: { path: { id } } });
+  t.equal(again.response.status, 404);
+  t.equal((await api.GET('/api/messages/{id}', { params: { path: { id } } })).response.status, 404);
 });
 
 t.test("another user's PUT, PATCH and DELETE are a 403 and change nothing", async (t) => {
   const { id } = await postMessage(app, alice.token, "alice's words");
-  await inject(app, { method: 'GET', url: `/api/messages/${id}` });
+  await api.GET('/api/messages/{id}', { params: { path: { id } } });
   const before = await snapshot(db);
   const director = await createUser(app, db, { role: 'casting_director' });
   for (const intruder of [bob, director]) {
@@ -409,7 +402,7 @@ t.test('an admin may change and delete anyone’s message; the author stays the 
   ] as const) {
     const { id } = await postMessage(app, alice.token, 'moderate me');
     for (const method of ['PUT', 'PATCH'] as const) {
-      await inject(app, { method: 'GET', url: `/api/messages/${id}` });
+      await api.GET('/api/messages/{id}', { params: { path: { id } } });
       const res = await inject(app, {
         method,
         url: `/api/messages/${id}`,
@@ -441,10 +434,10 @@ t.test(
     const carol = await createUser(app, db, { username: 'carol' });
     const { id } = await postMessage(app, carol.token, 'by carol');
     await db.updateTable('users').set({ username: 'caroline' }).where('id', '=', carol.id).execute();
-    const res = await inject(app, { method: 'GET', url: `/api/messages/${id}` });
-    t.same(res.json().author, { id: carol.id, username: 'caroline' });
+    const res = await api.GET('/api/messages/{id}', { params: { path: { id } } });
+    t.same(res.data?.author, { id: carol.id, username: 'caroline' });
     await db.deleteFrom('users').where('id', '=', carol.id).execute();
-    t.equal((await inject(app, { method: 'GET', url: `/api/messages/${id}` })).statusCode, 404);
+    t.equal((await api.GET('/api/messages/{id}', { params: { path: { id } } })).response.status, 404);
     const left = await db.selectFrom('messages').select('id').where('author_id', '=', carol.id).execute();
     t.same(left, [], 'no message of a deleted user is left');
   },

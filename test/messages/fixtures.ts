@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/index.ts';
-import { inject } from '../helpers/app.ts';
+import { unwrap } from '../../sdk/src/index.ts';
+import { client } from '../helpers/client.ts';
 
 /** Every message row, in id order: compare before and after a request that must change nothing. */
 export function snapshot(db: Database) {
@@ -21,10 +22,9 @@ export async function insertMessage(
     .executeTakeFirstOrThrow();
 }
 
-export async function postMessage(app: FastifyInstance, token: string, content: string) {
-  const res = await inject(app, { method: 'POST', url: '/api/messages', token, payload: { content } });
-  if (res.statusCode !== 201) throw new Error(`POST /api/messages answered ${res.statusCode}: ${res.body}`);
-  return res.json<{ id: number; content: string; views: number; created_at: string; updated_at: string }>();
+/** Posts through the typed client; anything but 201 throws with the status and message. */
+export function postMessage(app: FastifyInstance, token: string, content: string) {
+  return unwrap(client(app, token).POST('/api/messages', { body: { content } }));
 }
 
 /** The stored row of one message. */

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { buildTestApp, inject } from '../helpers/app.ts';
+import { buildTestApp } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { startHoldingProxy } from '../helpers/holding-proxy.ts';
 
 const redisUrl = process.env.REDIS_URL;
@@ -12,15 +13,16 @@ if (!redisUrl) {
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
       HANDLER_TIMEOUT_MS: '300',
     });
-    t.equal((await inject(app, { method: 'GET', url: '/ready' })).statusCode, 200, 'fast enough: 200');
+    const api = client(app);
+    t.equal((await api.GET('/ready')).response.status, 200, 'fast enough: 200');
 
     // /ready waits up to 2 s for Redis; held here, it outlives the 300 ms handler timeout.
     proxy.hold();
-    const res = await inject(app, { method: 'GET', url: '/ready' });
-    t.equal(res.statusCode, 503);
-    t.same(res.json(), { success: false, error: 503, code: 'timed_out', message: 'request timed out' });
+    const res = await api.GET('/ready');
+    t.equal(res.response.status, 503);
+    t.same(res.error, { success: false, error: 503, code: 'timed_out', message: 'request timed out' });
     proxy.release();
 
-    t.equal((await inject(app, { method: 'GET', url: '/health' })).statusCode, 200, 'the app carries on');
+    t.equal((await api.GET('/health')).response.status, 200, 'the app carries on');
   });
 }

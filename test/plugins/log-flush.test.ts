@@ -1,13 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { TEST_JWT_SECRET } from '../helpers/app.ts';
-import { freePort } from '../helpers/server-process.ts';
+import { freePort, serverEnv } from '../helpers/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REQUESTS = 600;
@@ -16,16 +12,7 @@ t.test('a clean SIGTERM loses no log line, however many wait in the buffered log
   const port = await freePort();
   const child = spawn(process.execPath, ['src/server.ts'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      JWT_SECRET: TEST_JWT_SECRET,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'marquee-log-flush-')),
-      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-    },
+    env: serverEnv(port, process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     // stdout is a pipe nobody reads yet: once its 64 KiB are full, the service must keep lines in memory.
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -3,9 +3,10 @@
  * increments are written and held, and no request waits for them. Once Redis answers again the count is exact.
  */
 import t from 'tap';
-import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
+import { buildTestApp, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { startHoldingProxy } from '../helpers/holding-proxy.ts';
-import { injectMixed } from './load.ts';
+import { injectMixed } from './fixtures.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
@@ -15,11 +16,11 @@ if (!redisUrl) {
 
 const proxy = await startHoldingProxy(t, redisUrl);
 const { app } = await buildTestApp(t, { REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
-const admin = await tokenFor(app, 'admin');
+const asAdmin = client(app, await tokenFor(app, 'admin'));
 
 t.test('requests are answered while Redis holds every increment, and counted once it answers', async (t) => {
-  const reset = await inject(app, { method: 'POST', url: '/request-count/reset/', token: admin });
-  t.equal(reset.statusCode, 200);
+  const reset = await asAdmin.POST('/request-count/reset/');
+  t.equal(reset.response.status, 200);
 
   proxy.hold();
   // Never released during these: had any of them waited on Redis, it would never be answered.
@@ -28,8 +29,8 @@ t.test('requests are answered while Redis holds every increment, and counted onc
   t.pass('their increments reached the stalled Redis connection and are held there');
 
   proxy.release();
-  const count = await inject(app, { method: 'GET', url: '/request-count/', token: admin });
-  t.equal(count.statusCode, 200);
-  t.same(count.json(), { requests: 200 + 1 }, 'every held increment counted, plus this request');
-  t.equal(count.headers['x-request-count-partial'], undefined, 'and the figure is whole');
+  const count = await asAdmin.GET('/request-count/');
+  t.equal(count.response.status, 200);
+  t.same(count.data, { requests: 200 + 1 }, 'every held increment counted, plus this request');
+  t.equal(count.response.headers.get('x-request-count-partial'), null, 'and the figure is whole');
 });

@@ -3,7 +3,7 @@ import { HTTP_METHODS, loadSpec } from '../../src/spec/index.ts';
 import { inject, TEST_JWT_SECRET } from '../helpers/app.ts';
 import { snapshotAllTables } from '../helpers/snapshot.ts';
 import { createUser } from '../helpers/users.ts';
-import { authTestApp, decodePayload, jwt, login, now, register } from '../auth/support.ts';
+import { authTestApp, decodePayload, jwt, login, now, register } from '../auth/fixtures.ts';
 
 const { app, db } = await authTestApp(t);
 const me = (token: string) => inject(app, { method: 'GET', url: '/api/v1/user', token });

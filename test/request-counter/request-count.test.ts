@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { buildTestApp, inject, testEnv, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 
 // These run without Redis whatever the environment says: the in-process counter is what they check.
 const { app, database } = await buildTestApp(t, { REDIS_URL: '' });
@@ -9,16 +10,16 @@ const admin = await tokenFor(app, 'admin');
 const member = await tokenFor(app, 'member');
 
 async function count(t: Test): Promise<number> {
-  const res = await inject(app, { method: 'GET', url: '/request-count/', token: member });
-  t.equal(res.statusCode, 200);
-  t.notOk(res.headers['x-request-count-partial'], 'an in-process count is never partial');
-  return res.json().requests;
+  const res = await client(app, member).GET('/request-count/');
+  t.equal(res.response.status, 200);
+  t.notOk(res.response.headers.get('x-request-count-partial'), 'an in-process count is never partial');
+  return res.data!.requests;
 }
 
 async function reset(t: Test): Promise<void> {
-  const res = await inject(app, { method: 'POST', url: '/request-count/reset/', token: admin });
-  t.equal(res.statusCode, 200);
-  t.same(res.json(), { message: 'request count reset successfully' });
+  const res = await client(app, admin).POST('/request-count/reset/');
+  t.equal(res.response.status, 200);
+  t.same(res.data, { message: 'request count reset successfully' });
 }
 
 t.test(

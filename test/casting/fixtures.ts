@@ -49,6 +49,17 @@ export async function castingFixtures(app: FastifyInstance) {
   };
 }
 
+/** The four requests that take an actor's or movie's id in the path: read, read details, update, delete. */
+export function byIdRequests(area: 'actors' | 'movies', id: number | string, patch: object) {
+  const details = area === 'actors' ? 'actor-details' : 'movie-details';
+  return [
+    { method: 'GET', url: `/${area}/${id}` },
+    { method: 'GET', url: `/${details}/${id}` },
+    { method: 'PATCH', url: `/${area}/${id}`, payload: patch },
+    { method: 'DELETE', url: `/${area}/${id}` },
+  ] as const;
+}
+
 export interface Refusal {
   message: string;
   details?: { field: string; message: string }[];

@@ -4,8 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { injectMixed } from './load.ts';
+import { injectMixed } from './fixtures.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) {
@@ -58,17 +59,17 @@ const { app: b } = await buildTestApp(t, { REDIS_KEY_PREFIX: prefix, REDIS_URL: 
 const admin = await tokenFor(a, 'admin');
 
 async function count(t: Test, app: FastifyInstance) {
-  const res = await inject(app, { method: 'GET', url: '/request-count/', token: admin });
-  t.equal(res.statusCode, 200);
+  const res = await client(app, admin).GET('/request-count/');
+  t.equal(res.response.status, 200);
   return {
-    requests: res.json().requests as number,
-    partial: res.headers['x-request-count-partial'] === 'true',
+    requests: res.data!.requests,
+    partial: res.response.headers.get('x-request-count-partial') === 'true',
   };
 }
 
 async function reset(t: Test, app: FastifyInstance) {
-  const res = await inject(app, { method: 'POST', url: '/request-count/reset/', token: admin });
-  t.equal(res.statusCode, 200);
+  const res = await client(app, admin).POST('/request-count/reset/');
+  t.equal(res.response.status, 200);
 }
 
 

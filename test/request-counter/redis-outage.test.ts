@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { createTestDatabase } from '../helpers/database.ts';
+import { hasRedisServer, startRedis } from '../helpers/redis-server.ts';
 import { freePort, SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
-import { mixedKinds, Traffic } from './load.ts';
+import { mixedKinds, Traffic } from './fixtures.ts';
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 if (!process.env.REDIS_URL || !hasRedisServer) {
   t.plan(
     0,
@@ -17,42 +15,12 @@ if (!process.env.REDIS_URL || !hasRedisServer) {
       : 'REDIS_URL is not set: this test needs redis-server to start, kill and restart a Redis of its own',
   );
 } else {
-  /** Whether something on `port` answers PING with PONG. */
-  async function pong(port: number): Promise<boolean> {
-    const socket = connect(port, '127.0.0.1');
-    try {
-      await once(socket, 'connect');
-      socket.write('PING\r\n');
-      const [data] = await once(socket, 'data');
-      return String(data).startsWith('+PONG');
-    } catch {
-      return false;
-    } finally {
-      socket.destroy();
-    }
-  }
-
-  /** A Redis of this test's own, without persistence: killing it loses the count, as a real crash would. */
-  async function startRedis(t: Test, port: number): Promise<ChildProcess> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    t.teardown(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    for (let i = 0; i < 100 && !(await pong(port)); i++) await sleep(50);
-    t.ok(await pong(port), `redis-server answers on port ${port}`);
-    return child;
-  }
-
   t.test(
     'Redis killed under load and restarted empty: no request fails and the count ends exact',
     async (t) => {
       const database = await createTestDatabase(t);
       const redisPort = await freePort();
-      let redis = await startRedis(t, redisPort);
+      let redis = (await startRedis(t, { port: redisPort })).child;
       const env = {
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
         REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
@@ -95,7 +63,7 @@ if (!process.env.REDIS_URL || !hasRedisServer) {
         );
       }
 
-      redis = await startRedis(t, redisPort);
+      redis = (await startRedis(t, { port: redisPort })).child;
       const restartedAt = traffic.sent;
       await sentAtLeast(restartedAt + 500);
       stopped = true;

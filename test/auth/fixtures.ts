@@ -2,31 +2,23 @@ import { createHmac, createSign, type KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import type { Env } from '../../src/config/index.ts';
-import { buildTestApp, inject, type TestApp } from '../helpers/app.ts';
+import { unwrap } from '../../sdk/src/index.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
 
 /** The app with a rate limit high enough for a file that logs in many times (the limit has its own test). */
 export function authTestApp(t: Test, env: Env = {}): Promise<TestApp> {
   return buildTestApp(t, { RATE_LIMIT_AUTH_MAX: '10000', ...env });
 }
 
-export async function register(
-  app: FastifyInstance,
-  username: string,
-  password = 'correct-horse-battery',
-): Promise<{ access_token: string; refresh_token: string }> {
-  const res = await inject(app, { method: 'POST', url: '/register/', payload: { username, password } });
-  if (res.statusCode !== 201) throw new Error(`registering ${username}: ${res.statusCode} ${res.body}`);
-  return res.json();
+/** Registers through the typed client; anything but 201 throws with the status and message. */
+export function register(app: FastifyInstance, username: string, password = 'correct-horse-battery') {
+  return unwrap(client(app).POST('/register/', { body: { username, password } }));
 }
 
-export async function login(
-  app: FastifyInstance,
-  username: string,
-  password = 'correct-horse-battery',
-): Promise<{ access: string; refresh: string }> {
-  const res = await inject(app, { method: 'POST', url: '/api/auth/token/', payload: { username, password } });
-  if (res.statusCode !== 200) throw new Error(`logging in ${username}: ${res.statusCode} ${res.body}`);
-  return res.json();
+/** Logs in through the typed client; anything but 200 throws with the status and message. */
+export function login(app: FastifyInstance, username: string, password = 'correct-horse-battery') {
+  return unwrap(client(app).POST('/api/auth/token/', { body: { username, password } }));
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

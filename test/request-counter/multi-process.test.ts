@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { createTestDatabase } from '../helpers/database.ts';
 import { SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
-import { mixedKinds, Traffic } from './load.ts';
+import { mixedKinds, Traffic } from './fixtures.ts';
 
 const { DATABASE_URL, REDIS_URL } = process.env;
 if (!DATABASE_URL || !REDIS_URL) {

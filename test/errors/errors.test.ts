@@ -3,41 +3,26 @@ import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
 
 const { app } = await buildTestApp(t, { BODY_LIMIT: '2048' });
 const producer = await tokenFor(app, 'executive_producer');
+/** POST /actors as the producer, with this content type and raw body. */
+const postActor = (contentType: string, payload: string) =>
+  inject(app, { method: 'POST', url: '/actors', token: producer, headers: { 'content-type': contentType }, payload });
 
 t.test('malformed JSON is a 400 in the error shape', async (t) => {
-  const res = await inject(app, {
-    method: 'POST',
-    url: '/actors',
-    token: producer,
-    headers: { 'content-type': 'application/json' },
-    payload: '{"name": "Mangus", ',
-  });
+  const res = await postActor('application/json', '{"name": "Mangus", ');
   t.equal(res.statusCode, 400);
   t.same(res.json(), { success: false, error: 400, code: 'malformed_request', message: 'malformed JSON body' });
 });
 
 t.test('an unsupported content type is a 415', async (t) => {
   for (const type of ['text/plain', 'application/xml']) {
-    const res = await inject(app, {
-      method: 'POST',
-      url: '/actors',
-      token: producer,
-      headers: { 'content-type': type },
-      payload: 'name=Mangus',
-    });
+    const res = await postActor(type, 'name=Mangus');
     t.equal(res.statusCode, 415, type);
     t.match(res.json(), { success: false, error: 415 });
   }
 });
 
 t.test('a form body where the spec takes only JSON is a 415', async (t) => {
-  const res = await inject(app, {
-    method: 'POST',
-    url: '/actors',
-    token: producer,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: 'name=Mangus&age=38&gender=M',
-  });
+  const res = await postActor('application/x-www-form-urlencoded', 'name=Mangus&age=38&gender=M');
   t.equal(res.statusCode, 415);
 });
 

@@ -4,7 +4,11 @@ import {
   type FakeUpstreamOptions,
   startFakeUpstream,
 } from '../../scripts/fake-upstream.ts';
+import type { Test } from 'tap';
 import type { Env } from '../../src/config/index.ts';
+import { buildTestApp, tokenFor } from '../helpers/app.ts';
+import { client } from '../helpers/client.ts';
+import type { TestDatabase } from '../helpers/database.ts';
 
 export { FAKE_DEFAULTS };
 
@@ -36,6 +40,17 @@ export function catalogEnv(fake: FakeUpstream, overrides: Env = {}): Env {
     CATALOG_BREAKER_HALF_OPEN_MS: '1000',
     ...overrides,
   };
+}
+
+/**
+ * A fake catalogue with `options`, an app over `database` that calls it with `env`, and a member's token and
+ * typed client.
+ */
+export async function catalogApp(t: Test, database: TestDatabase, options: FakeUpstreamOptions = {}, env: Env = {}) {
+  const fake = await fakeUpstream(t, options);
+  const { app } = await buildTestApp(t, catalogEnv(fake, env), database);
+  const token = await tokenFor(app, 'member');
+  return { fake, app, token, member: client(app, token) };
 }
 
 export const expectedAuthorization = `Basic ${Buffer.from(
