@@ -153,7 +153,7 @@ function happy(op: Operation, template: PostmanItem): PostmanItem {
 
 /** The refusals the spec documents, each provoked without touching anything: 401, 403, 404, 405, 409, 422. */
 function refusals(spec: Spec, template: (op: Operation) => PostmanItem): PostmanItem[] {
-  const errorSchema = spec.operations.flatMap((op) => [...op.errors.values()]).find(Boolean) as JsonObject;
+  const { errorSchema } = spec;
   const items: PostmanItem[] = [];
   const seen = new Set<string>();
   for (const op of spec.operations) {

@@ -25,6 +25,8 @@ export interface Spec {
   operations: Operation[];
   /** The path templates in spec order with the methods each supports. */
   paths: Map<string, string[]>;
+  /** The shared error body (`components.schemas.Error`), for statuses an operation leaves to its `default`. */
+  errorSchema: JsonObject;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
@@ -99,5 +101,6 @@ export function loadSpec(file: string): Spec {
       });
     }
   }
-  return { raw, operations, paths };
+  const errorSchema = ((spec.components as JsonObject).schemas as JsonObject).Error as JsonObject;
+  return { raw, operations, paths, errorSchema };
 }
