@@ -2,15 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { buildTestApp, inject, testEnv, tokenFor } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { catalogApp, catalogEnv, fakeUpstream } from './fixtures.ts';
+import { catalogApp, catalogEnv, fakeUpstream, retryAfter } from './fixtures.ts';
 
 const database = await createTestDatabase(t);
-
-function retryAfter(headers: Record<string, unknown>): number {
-  const value = Number(headers['retry-after']);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`bad Retry-After: ${headers['retry-after']}`);
-  return value;
-}
 
 t.test('the last good copy is served, marked stale, when the upstream fails', async (t) => {
   const { fake, app, token } = await catalogApp(

@@ -6,15 +6,17 @@ import { loadConfig } from '../../src/config/index.ts';
 import { inject, testEnv, tokenFor } from '../helpers/app.ts';
 import { assertMatchesSpec } from '../helpers/contract.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { catalogApp, catalogEnv, expectedAuthorization, FAKE_DEFAULTS, fakeUpstream, outcomes } from './fixtures.ts';
+import {
+  catalogApp,
+  catalogEnv,
+  expectedAuthorization,
+  FAKE_DEFAULTS,
+  fakeUpstream,
+  outcomes,
+  retryAfter,
+} from './fixtures.ts';
 
 const database = await createTestDatabase(t);
-
-function retryAfter(headers: Record<string, unknown>): number {
-  const value = Number(headers['retry-after']);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`bad Retry-After: ${headers['retry-after']}`);
-  return value;
-}
 
 t.test('30 % of upstream requests failing: retries make every request succeed', async (t) => {
   const { fake, app, token } = await catalogApp(t, database, { failRate: 0.3, seed: 3 }, { CATALOG_MAX_ATTEMPTS: '8' });

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { buildTestApp, inject } from '../helpers/app.ts';
-import { client } from '../helpers/client.ts';
+import { inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
-import { createCollection, movie } from './fixtures.ts';
+import { collectors, createCollection, movie } from './fixtures.ts';
 
-const { app, db } = await buildTestApp(t);
-const alice = await createUser(app, db);
-const bob = await createUser(app, db);
-const asAlice = client(app, alice.token);
-const asBob = client(app, bob.token);
+const { app, db, alice, bob, asAlice, asBob } = await collectors(t);
 
 const drama = movie('Drama,Comedy', 'Satana likuyushchiy');
 const queerama = movie('', 'Queerama');

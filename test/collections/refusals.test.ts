@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { buildTestApp, inject } from '../helpers/app.ts';
-import { client } from '../helpers/client.ts';
-import { createUser } from '../helpers/users.ts';
-import { createCollection, movie, tableCounts } from './fixtures.ts';
+import { inject } from '../helpers/app.ts';
+import { collectors, createCollection, movie, tableCounts } from './fixtures.ts';
 
-const { app, db } = await buildTestApp(t);
-const alice = await createUser(app, db);
-const bob = await createUser(app, db);
-const asAlice = client(app, alice.token);
-const asBob = client(app, bob.token);
+const { app, db, alice, bob, asAlice, asBob } = await collectors(t);
 
 const drama = movie('Drama,Comedy', 'Satana likuyushchiy');
 const queerama = movie('', 'Queerama');

@@ -1,19 +1,19 @@
 import t from 'tap';
-import { buildTestApp, inject, signedToken, tokenFor } from '../helpers/app.ts';
-import { client } from '../helpers/client.ts';
-import { createUser } from '../helpers/users.ts';
-import { ISO_WITH_OFFSET, insertMessage, postMessage, snapshot, storedMessage, viewsOf } from './fixtures.ts';
+import { inject, signedToken, tokenFor } from '../helpers/app.ts';
+import {
+  E_ACUTE,
+  EMOJI,
+  FAMILY,
+  ISO_WITH_OFFSET,
+  insertMessage,
+  messageBoard,
+  postMessage,
+  snapshot,
+  storedMessage,
+  viewsOf,
+} from './fixtures.ts';
 
-const { app, db } = await buildTestApp(t);
-const alice = await createUser(app, db, { username: 'alice' });
-const bob = await createUser(app, db, { username: 'bob' });
-const admin = await createUser(app, db, { role: 'admin', username: 'root' });
-const api = client(app);
-const asAlice = client(app, alice.token);
-
-const EMOJI = '😀'; // one code point, two UTF-16 units
-const FAMILY = '👩‍👩‍👧'; // one grapheme, five code points (three emoji joined by two ZWJ)
-const E_ACUTE = 'e\u0301'; // one grapheme, two code points (e + combining acute accent)
+const { app, db, alice, bob, admin, api, asAlice } = await messageBoard(t);
 
 t.test('POST creates a message authored by the caller, with 0 views', async (t) => {
   const res = await asAlice.POST('/api/messages', { body: { content: 'message content' } });

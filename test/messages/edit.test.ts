@@ -1,19 +1,9 @@
 import t from 'tap';
-import { buildTestApp, inject } from '../helpers/app.ts';
-import { client } from '../helpers/client.ts';
+import { inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
-import { insertMessage, postMessage, snapshot, storedMessage } from './fixtures.ts';
+import { E_ACUTE, EMOJI, FAMILY, insertMessage, messageBoard, postMessage, snapshot, storedMessage } from './fixtures.ts';
 
-const { app, db } = await buildTestApp(t);
-const alice = await createUser(app, db, { username: 'alice' });
-const bob = await createUser(app, db, { username: 'bob' });
-const admin = await createUser(app, db, { role: 'admin', username: 'root' });
-const api = client(app);
-const asAlice = client(app, alice.token);
-
-const EMOJI = '😀'; // one code point, two UTF-16 units
-const FAMILY = '👩‍👩‍👧'; // one grapheme, five code points (three emoji joined by two ZWJ)
-const E_ACUTE = 'e\u0301'; // one grapheme, two code points (e + combining acute accent)
+const { app, db, alice, bob, admin, api, asAlice } = await messageBoard(t);
 
 t.test('PUT and PATCH set the content and reset views to 0', async (t) => {
   for (const method of ['PUT', 'PATCH'] as const) {
