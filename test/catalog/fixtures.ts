@@ -53,6 +53,13 @@ export async function catalogApp(t: Test, database: TestDatabase, options: FakeU
   return { fake, app, token, member: client(app, token) };
 }
 
+/** The whole seconds of a Retry-After header; throws unless it is a positive integer. */
+export function retryAfter(headers: Record<string, unknown>): number {
+  const value = Number(headers['retry-after']);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`bad Retry-After: ${headers['retry-after']}`);
+  return value;
+}
+
 export const expectedAuthorization = `Basic ${Buffer.from(
   `${FAKE_DEFAULTS.username}:${FAKE_DEFAULTS.password}`,
 ).toString('base64')}`;

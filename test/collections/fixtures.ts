@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
 import type { Database } from '../../src/db/index.ts';
 import { unwrap } from '../../sdk/src/index.ts';
+import { buildTestApp } from '../helpers/app.ts';
 import { client } from '../helpers/client.ts';
 import { rowCount } from '../helpers/database.ts';
+import { createUser } from '../helpers/users.ts';
 
 export interface MovieInput {
   title: string;
@@ -14,6 +17,14 @@ export interface MovieInput {
 
 export function movie(genres: string | null, title = `Movie ${genres ?? 'without genres'}`): MovieInput {
   return { title, description: `About ${title}.`, genres, uuid: randomUUID() };
+}
+
+/** This file's app and database with two users, alice and bob, and their typed clients. */
+export async function collectors(t: Test) {
+  const { app, db } = await buildTestApp(t);
+  const alice = await createUser(app, db);
+  const bob = await createUser(app, db);
+  return { app, db, alice, bob, asAlice: client(app, alice.token), asBob: client(app, bob.token) };
 }
 
 /** Creates a collection through the typed client; anything but 201 throws with the status and message. */

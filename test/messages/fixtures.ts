@@ -1,7 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
 import type { Database } from '../../src/db/index.ts';
 import { unwrap } from '../../sdk/src/index.ts';
+import { buildTestApp } from '../helpers/app.ts';
 import { client } from '../helpers/client.ts';
+import { createUser } from '../helpers/users.ts';
+
+export const EMOJI = '😀'; // one code point, two UTF-16 units
+export const FAMILY = '👩‍👩‍👧'; // one grapheme, five code points (three emoji joined by two ZWJ)
+export const E_ACUTE = 'e\u0301'; // one grapheme, two code points (e + combining acute accent)
+
+/** This file's app and database with alice, bob and an admin (root), an anonymous client and alice's. */
+export async function messageBoard(t: Test) {
+  const { app, db } = await buildTestApp(t);
+  const alice = await createUser(app, db, { username: 'alice' });
+  const bob = await createUser(app, db, { username: 'bob' });
+  const admin = await createUser(app, db, { role: 'admin', username: 'root' });
+  return { app, db, alice, bob, admin, api: client(app), asAlice: client(app, alice.token) };
+}
 
 /** Every message row, in id order: compare before and after a request that must change nothing. */
 export function snapshot(db: Database) {
