@@ -45,16 +45,8 @@ function releaseDate(body: { release_date?: string; date_release?: string }): st
   return modern ?? compact;
 }
 
-/**
- * A name or title as stored: trimmed. PostgreSQL text cannot hold NUL and would store a lone surrogate as
- * U+FFFD, so those are refused here rather than as a 500 or a silent change.
- */
-function storedText(field: string, value: string): string {
-  if (!value.isWellFormed() || value.includes('\u0000')) {
-    throw badRequest(`invalid ${field}`, [
-      { field, message: 'must be well-formed Unicode without NUL characters' },
-    ]);
-  }
+/** A name or title as stored: trimmed (the spec's validation has already refused NUL and lone surrogates). */
+function storedText(value: string): string {
   return value.trim();
 }
 
@@ -83,7 +75,7 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       const { name, age, gender, movies_id, movies } = request.body;
       const actor = await casting.createActor(
         db,
-        { name: storedText('name', name), age, gender },
+        { name: storedText(name), age, gender },
         idList({ movies_id, movies }),
       );
       reply.code(201);
@@ -97,7 +89,7 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       const { id } = request.params;
       const { movies_id, movies, ...fields } = request.body;
       const changes =
-        fields.name === undefined ? fields : { ...fields, name: storedText('name', fields.name) };
+        fields.name === undefined ? fields : { ...fields, name: storedText(fields.name) };
       const actor = await casting.updateActor(db, id, changes, idList({ movies_id, movies }));
       return { success: true, actor_id: id, actor };
     },
@@ -119,7 +111,7 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       const actors = idList({ actors_id: body.actors_id, actors: body.actors });
       // The spec requires one of the two dates and one of the two lists; this narrows the types.
       if (release_date === undefined || actors === undefined) throw badRequest('invalid body');
-      const title = storedText('title', body.title);
+      const title = storedText(body.title);
       const movie = await casting.createMovie(db, { title, release_date }, actors);
       reply.code(201);
       return { success: true, movie_id: movie.id, movie };
@@ -133,7 +125,7 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       const { title, actors_id, actors, ...dates } = request.body;
       const release_date = releaseDate(dates);
       const changes = {
-        ...(title === undefined ? {} : { title: storedText('title', title) }),
+        ...(title === undefined ? {} : { title: storedText(title) }),
         ...(release_date === undefined ? {} : { release_date }),
       };
       const movie = await casting.updateMovie(db, id, changes, idList({ actors_id, actors }));
