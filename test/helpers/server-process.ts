@@ -208,7 +208,8 @@ export function tryConnect(port: number): Promise<'refused' | 'accepted'> {
       resolve('accepted');
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED') resolve('refused');
+      // A reset during the handshake is a connection the closing listener dropped from its queue: not served.
+      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') resolve('refused');
       else reject(error);
     });
   });
