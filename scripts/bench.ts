@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createScratchDatabase } from '../test/helpers/database.ts';
 import { type Measured, pickDriver, probe, run } from './bench/load.ts';
-import { loopDelay, type Proc, root, rssMb, scrape, start, stopAll } from './bench/processes.ts';
+import { cpuMs, loopDelay, type Proc, root, rssMb, scrape, start, stopAll } from './bench/processes.ts';
 import { fixed, printScaleTable, printTable, ratio, named, type Result, writeResults } from './bench/report.ts';
 import {
   ACTOR_READ,
@@ -42,7 +42,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     logins: { type: 'string', default: '20' },
     // KEY=VALUE[,KEY=VALUE]: one more service with these variables, for an A/B of one lever within one run;
-    // BENCH_SCRIPT=<another checkout>/src/server.ts runs that code instead (an A/B of a code change).
+    // BENCH_SCRIPT=<another checkout>/src/server.ts runs that code instead (an A/B of a code change);
+    // BENCH_NODE_FLAGS='--flag=1 --other' adds node flags after npm start's own (the last of a flag wins).
     ab: { type: 'string', multiple: true, default: [] },
     scale: { type: 'string', multiple: true, default: ['1', '10', '100'] },
     'scale-duration': { type: 'string', default: '5' },
@@ -51,6 +52,9 @@ const { values: args } = parseArgs({
     'scale-only': { type: 'boolean', default: false },
     driver: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    // Each round loads the selected scenarios at the same time, one wrk each: they share whatever the machine
+    // gives in that second, so a noisy host's drift cancels out of their ratios (A/B of small levers).
+    together: { type: 'boolean', default: false },
   },
 });
 const smoke = args.smoke;
@@ -139,36 +143,54 @@ async function main(): Promise<void> {
       if (profile.length > 0) console.error(`profiling baseline: pid ${baseline.child.pid}`);
       const variants: { label: string; proc: Proc }[] = [];
       for (const spec of args.ab) {
-        const { BENCH_SCRIPT: script = 'src/server.ts', ...env } = Object.fromEntries(
+        const { BENCH_SCRIPT: script = 'src/server.ts', BENCH_NODE_FLAGS: flags = '', ...env } = Object.fromEntries(
           spec.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
         );
-        const proc = await start(`service ${spec}`, script, { ...common(url), ...env }, { nodeFlags: profile });
+        const nodeFlags = [...profile, ...flags.split(' ').filter(Boolean)];
+        const proc = await start(`service ${spec}`, script, { ...common(url), ...env }, { nodeFlags });
         variants.push({ label: spec, proc });
         if (profile.length > 0) console.error(`profiling ${proc.name}: pid ${proc.child.pid}`);
       }
+      const pidOf = new Map([service, baseline, ...variants.map((v) => v.proc)].map((p) => [p.url, p.child.pid ?? 0]));
       const [actorRead, ...others] = serviceScenarios(service, seeded, UPSTREAM_PAGES) as [Scenario, ...Scenario[]];
       const scenarios: Scenario[] = [
         { name: BASELINE, load: actorReads(baseline, seeded, tokensFor(seeded).assistant) },
         { ...actorRead, ratioTo: BASELINE },
         ...others,
         { ...actorRead, name: UNDER_LOGINS, ratioTo: ACTOR_READ, logins: service },
-        ...variants.flatMap(({ label, proc }) =>
-          serviceScenarios(proc, seeded, UPSTREAM_PAGES).map((s) => ({ ...s, name: `${s.name} [${label}]`, ratioTo: s.name })),
-        ),
+        ...variants.flatMap(({ label, proc }) => {
+          const own = serviceScenarios(proc, seeded, UPSTREAM_PAGES) as [Scenario, ...Scenario[]];
+          return [
+            ...own.map((s) => ({ ...s, name: `${s.name} [${label}]`, ratioTo: s.name })),
+            { ...own[0], name: `${UNDER_LOGINS} [${label}]`, ratioTo: `${ACTOR_READ} [${label}]`, logins: proc },
+          ];
+        }),
       ];
       const only = args.only === undefined ? undefined : new RegExp(args.only);
       const selected = scenarios.filter((s) => !only || only.test(s.name));
       for (const s of scenarios) ratioTo.set(s.name, s.ratioTo);
       for (const s of selected) await probe(s.name, s.load);
-      if (selected.some((s) => s.logins)) {
-        const res = await fetch(`${service.url}/api/auth/token/`, {
+      for (const { logins: target } of selected.filter((s) => s.logins)) {
+        const res = await fetch(`${target!.url}/api/auth/token/`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ username: 'bench-login', password: LOGIN_PASSWORD }),
         });
         if (res.status !== 200) throw new Error(`${LOGINS}: ${res.status} ${await res.text()}`);
       }
-      for (let round = 1; round <= rounds; round++) {
+      if (args.together && selected.some((s) => s.logins)) throw new Error('--together: no login scenarios');
+      for (let round = 1; round <= rounds && args.together; round++) {
+        await Promise.all(selected.map((s) => run(driver, s.load, round === 1 ? 2 : 1, connections)));
+        const before = selected.map((s) => cpuMs(pidOf.get(s.load.url) ?? 0));
+        const measured = await Promise.all(selected.map((s) => run(driver, s.load, duration, connections)));
+        selected.forEach((scenario, i) => {
+          const m = served(scenario.load.url, measured[i]!);
+          const cpuUs = ((cpuMs(pidOf.get(scenario.load.url) ?? 0) - before[i]!) * 1000) / Math.max(1, m.requests);
+          results.push({ scenario: scenario.name, round, ...m, cpuUs });
+        });
+        console.error(`round ${round}: ${selected.length} scenarios together done`);
+      }
+      for (let round = 1; round <= rounds && !args.together; round++) {
         // Each round starts one scenario later, so no scenario always runs after the same one.
         const shift = (round - 1) % selected.length;
         for (const scenario of [...selected.slice(shift), ...selected.slice(0, shift)]) {
@@ -176,11 +198,15 @@ async function main(): Promise<void> {
           served(scenario.load.url, await run(driver, scenario.load, smoke ? 1 : 2, connections));
           if (scenario.watch) await loopDelay(scenario.watch.url);
           const loginRun = scenario.logins ? logins(scenario.logins.url, loginRate, duration) : undefined;
+          const pid = pidOf.get(scenario.load.url) ?? 0;
+          const cpuBefore = cpuMs(pid);
           const measured = served(scenario.load.url, await run(driver, scenario.load, duration, connections));
-          const result: Result = { scenario: scenario.name, round, ...measured };
+          const cpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, measured.requests);
+          const result: Result = { scenario: scenario.name, round, ...measured, cpuUs };
           if (scenario.watch) result.loopDelayMs = await loopDelay(scenario.watch.url);
           results.push(result);
-          if (loginRun) results.push({ scenario: LOGINS, round, ...(await loginRun) });
+          const stream = `${LOGINS}${scenario.name.slice(UNDER_LOGINS.length)}`;
+          if (loginRun) results.push({ scenario: stream, round, ...(await loginRun) });
           console.error(`round ${round}: ${scenario.name} done`);
         }
       }
@@ -212,11 +238,12 @@ async function main(): Promise<void> {
     const heapUsedMb = services.has(1) ? (await scrape(services.get(1)!.url))('nodejs_heap_size_used_bytes') / 2 ** 20 : null;
 
     console.log(
-      `\nMarquee benchmark — load by ${driver}${driver === 'autocannon' ? ' (wrk not found: autocannon shares the cores with the server, ratios flatter the slower side)' : ' -t1'}, ${connections} connections; ${rounds} round(s) × ${duration}s interleaved, medians; node ${process.version}`,
+      `\nMarquee benchmark — load by ${driver}${driver === 'autocannon' ? ' (wrk not found: autocannon shares the cores with the server, ratios flatter the slower side)' : ' -t1'}, ${connections} connections; ${rounds} round(s) × ${duration}s ${args.together ? 'with every scenario loaded at once' : 'interleaved'}, medians; node ${process.version}`,
     );
     printTable(results, ratioTo);
     const scaleRows = printScaleTable(results, scales);
     const vsBaseline = ratio(results, named(ACTOR_READ), named(BASELINE));
+    const cpuVsBaseline = ratio(results, named(ACTOR_READ), named(BASELINE), 'cpuUs');
     const p99UnderLogins = ratio(results, named(UNDER_LOGINS), named(ACTOR_READ), 'p99');
     const answered = results.filter(named(LOGINS));
     const loginsOk = answered.every((r) => r.non2xx === 0 && r.errors === 0);
@@ -226,14 +253,14 @@ async function main(): Promise<void> {
     console.log(
       [
         '\ntargets (ratios: median over rounds of the ratio within each round):',
-        `- ${ACTOR_READ} ${fixed(vsBaseline)}× the honest baseline (≥ 0.85): ${verdict(vsBaseline === null ? null : vsBaseline >= 0.85)}`,
+        `- ${ACTOR_READ} ${fixed(vsBaseline)}× the honest baseline by req/s (≥ 0.85): ${verdict(vsBaseline === null ? null : vsBaseline >= 0.85)}; ${fixed(cpuVsBaseline)}× by CPU per request (the baseline's over the service's)`,
         `- ${ACTOR_READ} p99 ${fixed(p99UnderLogins)}× while logging in ${loginRate}/s (≤ 2): ${verdict(p99UnderLogins === null ? null : p99UnderLogins <= 2)}; every login answered: ${answered.length === 0 ? 'not run' : loginsOk ? 'yes' : 'NO'}`,
         `- RSS after the run (≤ 200 MB): ${Object.entries(rss).map(([name, mbs]) => `${name} ${mbs.map((mb) => Math.round(mb)).join('+')}`).join(', ')} MB: ${verdict(allRss.length === 0 ? null : allRss.every((mb) => mb <= 200))}; the 1× service's live heap ${heapUsedMb === null ? 'n/a' : Math.round(heapUsedMb)} MB`,
         `- data growth: ${scaleRows.length === 0 ? 'not run' : scaleRows.every((r) => r.met) ? 'every read within its target' : `MISSED: ${scaleRows.filter((r) => !r.met).map((r) => r.scenario).join(', ')}`}`,
         `- non-2xx or errors: ${nonSuccess.length === 0 ? 'none' : nonSuccess.join(', ')}`,
       ].join('\n'),
     );
-    if (!smoke) writeResults({ driver, rounds, duration, connections, scales, node: process.version, results, rss, heapUsedMb, vsBaseline, p99UnderLogins });
+    if (!smoke) writeResults({ driver, rounds, duration, connections, scales, node: process.version, results, rss, heapUsedMb, vsBaseline, cpuVsBaseline, p99UnderLogins });
     if (nonSuccess.length > 0) process.exitCode = 1;
   } finally {
     await cleanUp();

@@ -23,7 +23,7 @@ const CATEGORIES: [string, RegExp][] = [
   ['V8 and native, outside any JS frame', /^\((program|root)\)/],
   ['garbage collection', /^\(garbage collector\)/],
   ['logging (pino, serializers, redaction)', /pino|sonic-boom|fast-redact|slow-redact|fastify\/lib\/logger|log-destination/],
-  ['request counter (src/metrics, ioredis)', /src\/metrics\/|ioredis|redis-parser|@fastify\/redis/],
+  ['request counter (src/metrics, ioredis)', /src\/request-counter\/|ioredis|redis-parser|@fastify\/redis/],
   ['metrics histograms (prom-client, observability)', /prom-client|plugins\/observability/],
   ['security headers (helmet)', /helmet/],
   ['JWT verification (fast-jwt, security handler)', /fast-jwt|@fastify\/jwt|auth\/security|mnemonist|lru/],

@@ -10,6 +10,8 @@ export interface Result extends Measured {
   /** For the scale table: the data set's multiple. */
   scale?: number;
   loopDelayMs?: { p99: number; max: number };
+  /** CPU time the serving process used per answered request, in µs (processes.ts cpuMs). */
+  cpuUs?: number;
 }
 
 export const median = (xs: number[]) => {
@@ -19,6 +21,7 @@ export const median = (xs: number[]) => {
 
 export interface Summary extends Measured {
   scenario: string;
+  cpuUs: number;
 }
 
 export function summarize(results: Result[]): Summary[] {
@@ -32,25 +35,28 @@ export function summarize(results: Result[]): Summary[] {
       p99: median(rs.map((r) => r.p99)),
       non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
       errors: rs.reduce((s, r) => s + r.errors, 0),
+      cpuUs: median(rs.flatMap((r) => (r.cpuUs === undefined ? [] : [r.cpuUs]))),
     };
   });
 }
 
 /**
  * a's req/s over b's, taken in each round (the two ran minutes apart at most, on the same machine state) and
- * then the median over rounds: the machine's drift cancels out of the ratio.
+ * then the median over rounds: the machine's drift cancels out of the ratio. For `cpuUs` it is b's CPU per
+ * request over a's, so that on every field above 1 means a did better.
  */
 export function ratio(
   results: Result[],
   a: (r: Result) => boolean,
   b: (r: Result) => boolean,
-  field: 'rps' | 'p99' = 'rps',
+  field: 'rps' | 'p99' | 'cpuUs' = 'rps',
 ): number | null {
   const rounds = [...new Set(results.map((r) => r.round))];
   const ratios = rounds.flatMap((round) => {
-    const x = results.find((r) => r.round === round && a(r));
-    const y = results.find((r) => r.round === round && b(r));
-    return x && y && y[field] > 0 ? [x[field] / y[field]] : [];
+    const x = results.find((r) => r.round === round && a(r))?.[field];
+    const y = results.find((r) => r.round === round && b(r))?.[field];
+    if (x === undefined || y === undefined || x <= 0 || y <= 0) return [];
+    return [field === 'cpuUs' ? y / x : x / y];
   });
   return ratios.length === 0 ? null : median(ratios);
 }
@@ -62,13 +68,15 @@ export const fixed = (x: number | null, digits = 2) => (x === null ? 'n/a' : x.t
 
 export function printTable(results: Result[], ratioTo: Map<string, string | undefined>): Summary[] {
   const summary = summarize(results.filter((r) => r.scale === undefined));
-  console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | ratio (median of rounds) |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
+  console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | CPU µs/req | ratio by req/s; by CPU per request (medians of rounds) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   for (const s of summary) {
     const base = ratioTo.get(s.scenario);
     const x = base ? ratio(results, named(s.scenario), named(base)) : null;
-    const shown = x === null ? '' : `${fixed(x)}× ${base}`;
-    console.log(`| ${s.scenario} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.non2xx} | ${s.errors} | ${shown} |`);
+    const c = base ? ratio(results, named(s.scenario), named(base), 'cpuUs') : null;
+    const shown = x === null ? '' : `${fixed(x)}×; ${fixed(c)}× ${base}`;
+    const cpu = Number.isNaN(s.cpuUs) ? '' : Math.round(s.cpuUs);
+    console.log(`| ${s.scenario} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.non2xx} | ${s.errors} | ${cpu} | ${shown} |`);
   }
   return summary;
 }
