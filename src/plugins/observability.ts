@@ -86,10 +86,12 @@ export interface ObservabilityOptions {
 }
 
 async function observability(app: FastifyInstance, { pool }: ObservabilityOptions) {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: no promise per request on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     httpRequestDuration.observe(
       {
         method: request.method,
@@ -98,6 +100,7 @@ async function observability(app: FastifyInstance, { pool }: ObservabilityOption
       },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   if (pool) {
