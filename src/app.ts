@@ -16,6 +16,7 @@ import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';
 import connectionClose from './plugins/connection-close.ts';
 import type { LogDestination } from './plugins/log-destination.ts';
+import { AccessLog } from './plugins/access-log.ts';
 import docs from './plugins/docs.ts';
 import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import methodNotAllowed from './plugins/method-not-allowed.ts';
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // X-Request-Id is read (and sanitised) by requestIdFor; Fastify would take any value as it is.
     requestIdHeader: false,
     genReqId: requestIdFor,
+    logController: new AccessLog(),
     requestTimeout: config.requestTimeoutMs,
     handlerTimeout: config.handlerTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,

@@ -7,6 +7,8 @@ export interface HashPoolOptions {
   workers: number;
   /** Hashes that may wait for a free worker; one more is refused at once. */
   queue: number;
+  /** How long an idle thread lives on; IDLE_WORKER_MS unless set. */
+  idleMs?: number;
 }
 
 /** Answers for a client that went away before its hash started: nobody reads it, nothing is hashed. */
@@ -28,7 +30,12 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: Pending | undefined;
+  /** Ends an idle thread: each holds its own V8 heap, tens of MB that a service without logins does not need. */
+  idleTimer?: NodeJS.Timeout;
 }
+
+/** How long a hashing thread may sit idle before it exits; the next login starts a new one (tens of ms). */
+export const IDLE_WORKER_MS = 10_000;
 
 /**
  * Password hashing off the event loop: a few low-priority worker threads and a bounded queue. A full queue is a
@@ -45,6 +52,11 @@ export class HashPool {
 
   constructor(options: HashPoolOptions) {
     this.options = options;
+  }
+
+  /** Threads alive now, busy or idle. */
+  get threads(): number {
+    return this.slots.length;
   }
 
   get queued(): number {
@@ -71,7 +83,12 @@ export class HashPool {
   /** Stops the threads; jobs still waiting are refused. */
   async close(): Promise<void> {
     for (const pending of this.waiting.splice(0)) pending.reject(new AppError(503, 'shutting down'));
-    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+    await Promise.all(
+      this.slots.splice(0).map((slot) => {
+        clearTimeout(slot.idleTimer);
+        return slot.worker.terminate();
+      }),
+    );
   }
 
   private freeSlot(): Slot | undefined {
@@ -103,6 +120,7 @@ export class HashPool {
   }
 
   private run(slot: Slot, pending: Pending): void {
+    clearTimeout(slot.idleTimer);
     slot.busy = pending;
     // A thread at work keeps the process alive until its answer is in; an idle one does not.
     slot.worker.ref();
@@ -119,5 +137,13 @@ export class HashPool {
       this.run(slot, pending);
       return;
     }
+    slot.idleTimer = setTimeout(() => this.retire(slot), this.options.idleMs ?? IDLE_WORKER_MS).unref();
+  }
+
+  private retire(slot: Slot): void {
+    const at = this.slots.indexOf(slot);
+    if (slot.busy !== undefined || at === -1) return;
+    this.slots.splice(at, 1);
+    void slot.worker.terminate();
   }
 }

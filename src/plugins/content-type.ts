@@ -25,18 +25,16 @@ async function contentType(app: FastifyInstance) {
   });
 
   // Fastify skips body validation for a content type the route's schema does not list: refuse it instead.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const type = request.headers['content-type'];
     const declared = (request.routeOptions.schema?.body as { content?: Record<string, unknown> } | undefined)
       ?.content;
-    if (type === undefined || declared === undefined) return;
+    if (type === undefined || declared === undefined) return done();
     const mediaType = type.split(';', 1)[0]?.trim().toLowerCase() ?? '';
-    if (!(mediaType in declared)) {
-      throw new AppError(
-        415,
-        `content type ${mediaType} is not accepted here; send ${Object.keys(declared).join(' or ')}`,
-      );
-    }
+    if (mediaType in declared) return done();
+    done(
+      new AppError(415, `content type ${mediaType} is not accepted here; send ${Object.keys(declared).join(' or ')}`),
+    );
   });
 }
 

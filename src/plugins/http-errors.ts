@@ -92,12 +92,11 @@ function drainBody(request: FastifyRequest): Promise<void> {
  * drained first, then the answer is sent with `Connection: close`, so the client reliably reads it.
  */
 async function unreadBodies(app: FastifyInstance) {
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const raw = request.raw;
-    if (reply.statusCode < 400 || raw.complete || raw.readableEnded || raw.destroyed) return payload;
+    if (reply.statusCode < 400 || raw.complete || raw.readableEnded || raw.destroyed) return done(null, payload);
     reply.header('connection', 'close');
-    await drainBody(request);
-    return payload;
+    drainBody(request).then(() => done(null, payload));
   });
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { AbandonedError, HashPool } from '../../src/auth/hash-pool.ts';
 import { SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
@@ -23,6 +24,17 @@ t.test('the pool: a full queue refuses at once with Retry-After; a gone clientâ€
   t.equal(pool.derivations, 1, 'only the running hash was computed');
   t.equal(pool.queued, 0);
   t.equal((await pool.derive(job())).length, 32, 'the pool works on');
+});
+
+t.test('an idle hashing thread exits, and the next hash starts a new one', async (t) => {
+  const pool = new HashPool({ workers: 2, queue: 2, idleMs: 200 });
+  t.teardown(() => pool.close());
+  await Promise.all([pool.derive(job()), pool.derive(job())]);
+  t.equal(pool.threads, 2, 'two threads for two hashes at once');
+  await sleep(600);
+  t.equal(pool.threads, 0, 'both gone after sitting idle');
+  t.equal((await pool.derive(job())).length, 32, 'a later hash is computed');
+  t.equal(pool.threads, 1);
 });
 
 t.test('a registration flood over real connections: 201 or 503 with Retry-After, and the queue drains', async (t) => {

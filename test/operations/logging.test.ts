@@ -52,6 +52,21 @@ t.test('an incoming X-Request-Id is echoed and carried by every log line of the 
   );
 });
 
+t.test('at the default level a request is one access-log line: the request, its status and its time', async (t) => {
+  const { app, lines } = await appWithLog(t, { LOG_LEVEL: 'info' });
+  const id = 'one-line-per-request';
+  const res = await app.inject({ method: 'GET', url: '/actors/1', headers: { 'x-request-id': id } });
+  const mine = lines().filter((line) => line.reqId === id);
+  t.equal(mine.length, 1, 'no `incoming request` line at info');
+  t.match(mine[0], {
+    level: 30,
+    msg: 'request completed',
+    req: { method: 'GET', url: '/actors/1', remoteAddress: '127.0.0.1' },
+    res: { statusCode: res.statusCode },
+    responseTime: Number,
+  });
+});
+
 t.test('a missing or unsafe X-Request-Id is replaced by a fresh UUID', async (t) => {
   const { app, lines } = await appWithLog(t);
   const unsafe = ['x'.repeat(129), 'two words', 'id"with"quotes', 'ümlaut', 'a,b', ''];

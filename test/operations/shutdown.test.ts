@@ -50,6 +50,8 @@ if (!redisUrl) {
           REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
           REDIS_KEY_PREFIX: prefix,
           WORKERS: String(workers),
+          // The test follows each request from its arrival: the `incoming request` line is debug-level.
+          LOG_LEVEL: 'debug',
         });
         // Every worker's Redis connection is up before the test starts holding traffic.
         for (let i = 0; i < workers * 3; i++) t.equal((await get(server.port, '/ready')).status, 200);
