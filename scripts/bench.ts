@@ -216,15 +216,29 @@ async function main(): Promise<void> {
       for (const { proc } of variants) rss[proc.name] = rssMb(proc.child.pid ?? 0);
     }
 
+    const perScale = scales.map((scale) => scaleScenarios(services.get(scale)!, data.get(scale)!.seeded));
+    // Every scale's service is warmed alike before anything is measured: the 1× one may have served the main
+    // scenarios for minutes (JIT, pools, stored favourite genres) while the others are fresh.
+    for (const [k, scale] of scales.entries()) {
+      for (const scenario of perScale[k]!) {
+        await probe(`${scenario.name} at ${scale}×`, scenario.load);
+        served(scenario.load.url, await run(driver, scenario.load, smoke ? 1 : 3, connections));
+      }
+    }
     for (let round = 1; round <= scaleRounds && scales.length > 0; round++) {
-      const perScale = scales.map((scale) => scaleScenarios(services.get(scale)!, data.get(scale)!.seeded));
       for (let i = 0; i < (perScale[0]?.length ?? 0); i++) {
-        // Interleaved: each read at every scale in turn, so drift hits all scales alike.
-        for (const [k, scale] of scales.entries()) {
+        // Interleaved: each read at every scale in turn, each time starting at another scale, so the machine's
+        // drift and the order hit all scales alike.
+        const shift = (round - 1 + i) % scales.length;
+        for (const k of [...scales.keys()].map((j) => (j + shift) % scales.length)) {
+          const scale = scales[k]!;
           const scenario = perScale[k]![i]!;
-          if (round === 1) await probe(`${scenario.name} at ${scale}×`, scenario.load);
+          const pid = services.get(scale)!.child.pid ?? 0;
           served(scenario.load.url, await run(driver, scenario.load, 1, connections));
-          results.push({ scenario: scenario.name, round, scale, ...served(scenario.load.url, await run(driver, scenario.load, scaleDuration, connections)) });
+          const cpuBefore = cpuMs(pid);
+          const measured = served(scenario.load.url, await run(driver, scenario.load, scaleDuration, connections));
+          const cpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, measured.requests);
+          results.push({ scenario: scenario.name, round, scale, ...measured, cpuUs });
         }
         console.error(`scale round ${round}: ${perScale[0]![i]!.name} done`);
       }

@@ -88,14 +88,15 @@ export function printScaleTable(results: Result[], scales: number[]): { scenario
   const rows = results.filter((r) => r.scale !== undefined);
   if (rows.length === 0) return [];
   const first = scales[0] ?? 1;
-  console.log(`\ncost as the data grows (req/s median, p50 ms; ratio to ${first}× within each round):`);
+  console.log(`\ncost as the data grows (req/s median (p50 ms; the service's CPU µs per request); ratio to ${first}× within each round):`);
   console.log(`| scenario | ${scales.map((s) => `${s}× req/s (p50)`).join(' | ')} | ${scales.slice(1).map((s) => `${s}×/${first}×`).join(' | ')} | target |`);
   console.log(`|---|${scales.map(() => '---:').join('|')}|${scales.slice(1).map(() => '---:').join('|')}|---|`);
   const out = [];
   for (const scenario of new Set(rows.map((r) => r.scenario))) {
     const cells = scales.map((scale) => {
       const rs = rows.filter(named(scenario, scale));
-      return `${Math.round(median(rs.map((r) => r.rps)))} (${median(rs.map((r) => r.p50))})`;
+      const cpu = median(rs.flatMap((r) => (r.cpuUs === undefined ? [] : [r.cpuUs])));
+      return `${Math.round(median(rs.map((r) => r.rps)))} (${median(rs.map((r) => r.p50))}; ${Number.isNaN(cpu) ? '–' : Math.round(cpu)})`;
     });
     const ratios = scales.slice(1).map((scale) => ratio(rows, named(scenario, scale), named(scenario, first)));
     const limit = flatEnough(scenario);
