@@ -29,8 +29,9 @@ t.test('the pool: a full queue refuses at once with Retry-After; a gone clientâ€
 t.test('an idle hashing thread exits, and the next hash starts a new one', async (t) => {
   const pool = new HashPool({ workers: 2, queue: 2, idleMs: 200 });
   t.teardown(() => pool.close());
-  await Promise.all([pool.derive(job()), pool.derive(job())]);
+  const both = Promise.all([pool.derive(job()), pool.derive(job())]);
   t.equal(pool.threads, 2, 'two threads for two hashes at once');
+  await both;
   await sleep(600);
   t.equal(pool.threads, 0, 'both gone after sitting idle');
   t.equal((await pool.derive(job())).length, 32, 'a later hash is computed');
