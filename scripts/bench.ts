@@ -17,7 +17,8 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createScratchDatabase } from '../test/helpers/database.ts';
 import { type Measured, pickDriver, probe, run } from './bench/load.ts';
-import { cpuMs, loopDelay, type Proc, root, rssMb, scrape, start, stopAll } from './bench/processes.ts';
+import { loopDelay, type Proc, root, rssMb, scrape, start, stopAll, withCpu } from './bench/processes.ts';
+import { measureScales } from './bench/scale.ts';
 import { fixed, printScaleTable, printTable, ratio, named, type Result, writeResults } from './bench/report.ts';
 import {
   ACTOR_READ,
@@ -26,7 +27,6 @@ import {
   JWT_SECRET,
   logins,
   type Scenario,
-  scaleScenarios,
   serviceScenarios,
   tokensFor,
 } from './bench/scenarios.ts';
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     }
     // Requests each process answered (warm-ups included), to turn a CPU profile into time per request.
     const servedBy = new Map<string, number>();
-    const served = (url: string, m: Measured) => {
+    const served = <M extends Measured>(url: string, m: M): M => {
       servedBy.set(url, (servedBy.get(url) ?? 0) + m.requests);
       return m;
     };
@@ -169,6 +169,7 @@ async function main(): Promise<void> {
       const only = args.only === undefined ? undefined : new RegExp(args.only);
       const selected = scenarios.filter((s) => !only || only.test(s.name));
       for (const s of scenarios) ratioTo.set(s.name, s.ratioTo);
+      if (args.together && selected.some((s) => s.logins)) throw new Error('--together: no login scenarios');
       for (const s of selected) await probe(s.name, s.load);
       for (const { logins: target } of selected.filter((s) => s.logins)) {
         const res = await fetch(`${target!.url}/api/auth/token/`, {
@@ -178,15 +179,13 @@ async function main(): Promise<void> {
         });
         if (res.status !== 200) throw new Error(`${LOGINS}: ${res.status} ${await res.text()}`);
       }
-      if (args.together && selected.some((s) => s.logins)) throw new Error('--together: no login scenarios');
       for (let round = 1; round <= rounds && args.together; round++) {
         await Promise.all(selected.map((s) => run(driver, s.load, round === 1 ? 2 : 1, connections)));
-        const before = selected.map((s) => cpuMs(pidOf.get(s.load.url) ?? 0));
-        const measured = await Promise.all(selected.map((s) => run(driver, s.load, duration, connections)));
+        const measured = await Promise.all(
+          selected.map((s) => withCpu(pidOf.get(s.load.url) ?? 0, () => run(driver, s.load, duration, connections))),
+        );
         selected.forEach((scenario, i) => {
-          const m = served(scenario.load.url, measured[i]!);
-          const cpuUs = ((cpuMs(pidOf.get(scenario.load.url) ?? 0) - before[i]!) * 1000) / Math.max(1, m.requests);
-          results.push({ scenario: scenario.name, round, ...m, cpuUs });
+          results.push({ scenario: scenario.name, round, ...served(scenario.load.url, measured[i]!) });
         });
         console.error(`round ${round}: ${selected.length} scenarios together done`);
       }
@@ -199,10 +198,8 @@ async function main(): Promise<void> {
           if (scenario.watch) await loopDelay(scenario.watch.url);
           const loginRun = scenario.logins ? logins(scenario.logins.url, loginRate, duration) : undefined;
           const pid = pidOf.get(scenario.load.url) ?? 0;
-          const cpuBefore = cpuMs(pid);
-          const measured = served(scenario.load.url, await run(driver, scenario.load, duration, connections));
-          const cpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, measured.requests);
-          const result: Result = { scenario: scenario.name, round, ...measured, cpuUs };
+          const measured = served(scenario.load.url, await withCpu(pid, () => run(driver, scenario.load, duration, connections)));
+          const result: Result = { scenario: scenario.name, round, ...measured };
           if (scenario.watch) result.loopDelayMs = await loopDelay(scenario.watch.url);
           results.push(result);
           const stream = `${LOGINS}${scenario.name.slice(UNDER_LOGINS.length)}`;
@@ -216,33 +213,16 @@ async function main(): Promise<void> {
       for (const { proc } of variants) rss[proc.name] = rssMb(proc.child.pid ?? 0);
     }
 
-    const perScale = scales.map((scale) => scaleScenarios(services.get(scale)!, data.get(scale)!.seeded));
-    // Every scale's service is warmed alike before anything is measured: the 1× one may have served the main
-    // scenarios for minutes (JIT, pools, stored favourite genres) while the others are fresh.
-    for (const [k, scale] of scales.entries()) {
-      for (const scenario of perScale[k]!) {
-        await probe(`${scenario.name} at ${scale}×`, scenario.load);
-        served(scenario.load.url, await run(driver, scenario.load, smoke ? 1 : 3, connections));
-      }
-    }
-    for (let round = 1; round <= scaleRounds && scales.length > 0; round++) {
-      for (let i = 0; i < (perScale[0]?.length ?? 0); i++) {
-        // Interleaved: each read at every scale in turn, each time starting at another scale, so the machine's
-        // drift and the order hit all scales alike.
-        const shift = (round - 1 + i) % scales.length;
-        for (const k of [...scales.keys()].map((j) => (j + shift) % scales.length)) {
-          const scale = scales[k]!;
-          const scenario = perScale[k]![i]!;
-          const pid = services.get(scale)!.child.pid ?? 0;
-          served(scenario.load.url, await run(driver, scenario.load, 1, connections));
-          const cpuBefore = cpuMs(pid);
-          const measured = served(scenario.load.url, await run(driver, scenario.load, scaleDuration, connections));
-          const cpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, measured.requests);
-          results.push({ scenario: scenario.name, round, scale, ...measured, cpuUs });
-        }
-        console.error(`scale round ${round}: ${perScale[0]![i]!.name} done`);
-      }
-    }
+    results.push(
+      ...(await measureScales(scales, services, data, {
+        driver,
+        connections,
+        rounds: scaleRounds,
+        duration: scaleDuration,
+        warmSeconds: smoke ? 1 : 3,
+        served,
+      })),
+    );
     for (const [scale, proc] of services) if (scale !== 1) rss[proc.name] = rssMb(proc.child.pid ?? 0);
     if (services.has(1) && !rss.service) rss.service = rssMb(services.get(1)!.child.pid ?? 0);
     if (profile.length > 0) {

@@ -103,6 +103,13 @@ export function cpuMs(pid: number): number {
   return ticks * CLOCK_TICK_MS;
 }
 
+/** A load run, with the CPU time the serving process `pid` used during it per answered request. */
+export async function withCpu<M extends { requests: number }>(pid: number, load: () => Promise<M>): Promise<M & { cpuUs: number }> {
+  const before = cpuMs(pid);
+  const measured = await load();
+  return { ...measured, cpuUs: ((cpuMs(pid) - before) * 1000) / Math.max(1, measured.requests) };
+}
+
 /** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture Node.js runs on. */
 const CLOCK_TICK_MS = 10;
 

@@ -35,7 +35,7 @@ interface Slot {
 }
 
 /** How long a hashing thread may sit idle before it exits; the next login starts a new one (tens of ms). */
-export const IDLE_WORKER_MS = 10_000;
+const IDLE_WORKER_MS = 10_000;
 
 /**
  * Password hashing off the event loop: a few low-priority worker threads and a bounded queue. A full queue is a
