@@ -78,8 +78,11 @@ async function verifyLocal(app: FastifyInstance, token: string): Promise<AuthUse
   } catch {
     throw unauthorized(INVALID);
   }
-  const { iat } = payload as { iat?: unknown };
+  const { iat, exp } = payload as { iat?: unknown; exp?: unknown };
   if (typeof iat !== 'number' || iat * 1000 > Date.now() + CLOCK_LEEWAY_MS) throw unauthorized(INVALID);
+  // Signed with our key, but living longer than this server ever issues: a leaked key's forgery or an old bug.
+  const longest = app.deps.config.jwt.accessTtlSeconds * 1000 + CLOCK_LEEWAY_MS;
+  if (typeof exp !== 'number' || (exp - iat) * 1000 > longest) throw unauthorized(INVALID);
   const sub: unknown = payload.sub;
   if (typeof sub !== 'string' || !SUBJECT.test(sub) || Number(sub) > MAX_ID) throw unauthorized(INVALID);
   if (typeof payload.username !== 'string') throw unauthorized(INVALID);

@@ -148,3 +148,23 @@ t.test('tokens without exp, iss or aud, issued in the future, or with a non-cano
     }
   }
 });
+
+t.test('a token living longer than the configured access lifetime plus the leeway is a 401', async (t) => {
+  const user = await createUser(app, db);
+  const ttl = app.deps.config.jwt.accessTtlSeconds;
+  const header = { alg: 'HS256', typ: 'JWT' };
+  const token = (iat: number, exp: number) =>
+    jwt(header, { sub: String(user.id), username: user.username, iss: 'marquee', aud: 'marquee', iat, exp }, TEST_JWT_SECRET);
+  const issued = now();
+  t.equal((await me(token(issued, issued + ttl))).statusCode, 200, 'the configured lifetime is accepted');
+  t.equal((await me(token(issued, issued + ttl + 20))).statusCode, 200, 'within the leeway is accepted');
+  for (const [label, exp] of [
+    ['a lifetime past the leeway', issued + ttl + 120],
+    ['a year', issued + 365 * 24 * 3600],
+    ['exp 1e300', 1e300],
+  ] as const) {
+    const res = await me(token(issued, exp));
+    t.equal(res.statusCode, 401, label);
+    t.match(res.json(), { success: false, error: 401, code: 'unauthorized' }, `${label}: the error shape`);
+  }
+});
