@@ -6,6 +6,7 @@ import { configureHashing } from './auth/passwords.ts';
 import authentication from './auth/plugin.ts';
 import { registerAuthRateLimit } from './auth/rate-limit.ts';
 import { createSecurityHandlers } from './auth/security.ts';
+import { metricsAccess } from './operations/metrics-access.ts';
 import catalogClient from './catalog/plugin.ts';
 import type { Config } from './config/index.ts';
 import type { Database } from './db/index.ts';
@@ -131,7 +132,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(openapiGlue, {
     specification: spec.document,
     serviceHandlers: createHandlers(deps, app.catalogClient),
-    securityHandlers: createSecurityHandlers(app),
+    securityHandlers: { ...createSecurityHandlers(app), metricsToken: metricsAccess(config) },
   });
   await app.register(docs);
   await app.register(methodNotAllowed, { spec });

@@ -724,7 +724,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Metrics in the Prometheus text exposition format. Open when `METRICS_TOKEN` is not configured; when it is, the request must carry it as `Authorization: Bearer <METRICS_TOKEN>` (a user's access token does not do), and is 401 otherwise.
+         * @description Metrics in the Prometheus text exposition format, behind the `metricsToken` scheme. When `METRICS_TOKEN` is configured, the request must carry it as `Authorization: Bearer <METRICS_TOKEN>` (a user's access token does not do), and is 401 otherwise. When it is not: with `NODE_ENV=production` the route answers 404 to everyone (metrics are never public in production); otherwise it is open.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -3525,6 +3525,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };

@@ -81,3 +81,23 @@ t.test('with METRICS_TOKEN, /metrics needs exactly that bearer token', async (t)
     t.match(res.body, /^# TYPE http_request_duration_seconds histogram$/m);
   }
 });
+
+t.test('in production without METRICS_TOKEN, /metrics is 404 to everyone; with it, only the token opens it', async (t) => {
+  const { app } = await buildTestApp(t, { NODE_ENV: 'production' }, database);
+  for (const headers of [{}, { authorization: `Bearer ${await tokenFor(app, 'admin')}` }]) {
+    const res = await inject(app, { method: 'GET', url: '/metrics', headers });
+    t.equal(res.statusCode, 404, `refused: ${headers.authorization === undefined ? 'anonymous' : 'an admin token'}`);
+    t.match(res.json(), { success: false, error: 404, code: 'not_found' });
+    t.notMatch(res.body, 'http_request_duration_seconds');
+  }
+  const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
+  const { app: guarded } = await buildTestApp(t, { NODE_ENV: 'production', METRICS_TOKEN }, database);
+  t.equal((await inject(guarded, { method: 'GET', url: '/metrics' })).statusCode, 401, 'no token: 401');
+  const res = await inject(guarded, {
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  t.equal(res.statusCode, 200, 'the token: 200');
+  t.match(res.body, /^# TYPE http_request_duration_seconds histogram$/m);
+});
