@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { parse } from 'yaml';
 import { postmanCollection } from './postman/collection.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -18,12 +19,30 @@ async function types(): Promise<string> {
   return `${HEADER}${astToString(ast)}`;
 }
 
+/** Each ErrorCode's `x-status`, as the table the error handler reads: adding a code is one line of the spec. */
+function errorCodes(): string {
+  const spec = parse(readFileSync(specPath, 'utf8'));
+  const codes: { const: string; 'x-status': number }[] = spec.components.schemas.ErrorCode.oneOf;
+  const rows = codes.map((code) => {
+    if (!Number.isInteger(code['x-status'])) throw new Error(`ErrorCode ${code.const} has no x-status`);
+    return `  ${code.const}: ${code['x-status']},`;
+  });
+  return `${HEADER}import type { components } from './api.d.ts';
+
+/** The status each error code always comes with (ErrorCode's x-status in openapi.yaml). */
+export const STATUS_OF_CODE = {
+${rows.join('\n')}
+} as const satisfies Record<components['schemas']['ErrorCode'], number>;
+`;
+}
+
 const api = await types();
 const outputs: Record<string, string> = {
   'generated/api.d.ts': api,
   // The SDK is built with tsc, which emits no .d.ts input: a .ts of types only becomes its declaration file.
   'sdk/src/api.ts': api,
   'generated/postman.json': await postmanCollection(specPath),
+  'generated/error-codes.ts': errorCodes(),
 };
 
 const check = process.argv.includes('--check');

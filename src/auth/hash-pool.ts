@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../errors/index.ts';
+import { AppError, retryAfter } from '../errors/index.ts';
 import type { HashJob } from './hash-worker.ts';
 
 export interface HashPoolOptions {
@@ -14,7 +14,7 @@ export interface HashPoolOptions {
 /** Answers for a client that went away before its hash started: nobody reads it, nothing is hashed. */
 export class AbandonedError extends AppError {
   constructor() {
-    super(503, 'the client went away before its password was checked');
+    super('dependency_unavailable', 'the client went away before its password was checked');
   }
 }
 
@@ -70,8 +70,8 @@ export class HashPool {
       if (slot) return this.run(slot, pending);
       if (this.waiting.length >= this.options.queue) {
         reject(
-          new AppError(503, 'too many password checks in progress, retry later', {
-            headers: { 'retry-after': String(HASH_RETRY_AFTER_SECONDS) },
+          new AppError('dependency_unavailable', 'too many password checks in progress, retry later', {
+            headers: retryAfter(HASH_RETRY_AFTER_SECONDS),
           }),
         );
         return;
@@ -82,7 +82,7 @@ export class HashPool {
 
   /** Stops the threads; jobs still waiting are refused. */
   async close(): Promise<void> {
-    for (const pending of this.waiting.splice(0)) pending.reject(new AppError(503, 'shutting down'));
+    for (const pending of this.waiting.splice(0)) pending.reject(new AppError('dependency_unavailable', 'shutting down'));
     await Promise.all(
       this.slots.splice(0).map((slot) => {
         clearTimeout(slot.idleTimer);

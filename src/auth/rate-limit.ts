@@ -152,7 +152,7 @@ export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps)
     // A Redis outage must not lock everyone out of logging in, nor make them wait.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
-      new AppError(429, `too many requests, retry in ${context.after}`, {
+      new AppError('rate_limited', `too many requests, retry in ${context.after}`, {
         headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
       }),
   });

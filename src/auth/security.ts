@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
-import { AppError, forbidden, unauthorized } from '../errors/index.ts';
+import { AppError, forbidden, retryAfter, unauthorized } from '../errors/index.ts';
 import { permissionsOf } from './permissions.ts';
 import { findUserRole } from './queries.ts';
 import { createJwksClient, type JwksClient, JwksUnavailableError } from './jwks.ts';
@@ -105,7 +105,9 @@ async function verifyExternal(
     key = await jwks.publicKey(kid);
   } catch (error) {
     if (error instanceof JwksUnavailableError) {
-      throw new AppError(503, 'identity provider keys unavailable', { headers: { 'retry-after': '30' } });
+      throw new AppError('dependency_unavailable', 'identity provider keys unavailable', {
+        headers: retryAfter(30),
+      });
     }
     throw error;
   }

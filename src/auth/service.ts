@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { badRequest, DomainError, notFound } from '../errors/index.ts';
+import { badRequest, AppError, notFound } from '../errors/index.ts';
 import { type Abandoned, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
 import { permissionsOf, type Role } from './permissions.ts';
 import {
@@ -71,8 +71,8 @@ export async function createAccount(
     });
   } catch (error) {
     const taken = uniqueViolation(error);
-    if (taken === 'username') throw new DomainError('username_taken', 'username already taken');
-    if (taken === 'email') throw new DomainError('email_taken', 'email already in use');
+    if (taken === 'username') throw new AppError('username_taken', 'username already taken');
+    if (taken === 'email') throw new AppError('email_taken', 'email already in use');
     throw error;
   }
 }
@@ -88,8 +88,8 @@ export async function createEmailAccount(
   return createAccount(db, config, { username: email.trim().toLowerCase(), email, password }, abandoned).catch(
     (error: unknown) => {
       // The username is the email here, so either index taken means the email is.
-      throw error instanceof DomainError && error.code === 'username_taken'
-        ? new DomainError('email_taken', 'email already in use')
+      throw error instanceof AppError && error.code === 'username_taken'
+        ? new AppError('email_taken', 'email already in use')
         : error;
     },
   );
@@ -153,7 +153,7 @@ export async function ensureAdmin(
       return user;
     } catch (error) {
       // Another process of the cluster created it first.
-      if (!(error instanceof DomainError && error.code === 'username_taken')) throw error;
+      if (!(error instanceof AppError && error.code === 'username_taken')) throw error;
       user = await findUserByUsername(db, username);
       if (!user) throw error;
     }

@@ -1,5 +1,5 @@
 import type { Database } from '../db/index.ts';
-import { DomainError, notFound } from '../errors/index.ts';
+import { AppError, notFound } from '../errors/index.ts';
 import type { Gender } from './tables.ts';
 import {
   type ActorDetail,
@@ -42,14 +42,14 @@ const missingFrom = (wanted: readonly number[], found: readonly number[]) =>
 function checkAllExist(kind: 'actor' | 'movie', list: IdList, found: readonly number[]): void {
   const unknown = missingFrom(list.ids, found);
   if (unknown.length === 0) return;
-  throw new DomainError('unknown_reference', `unknown ${kind} ids: ${unknown.join(', ')}`, {
+  throw new AppError('unknown_reference', `unknown ${kind} ids: ${unknown.join(', ')}`, {
     details: unknown.map((id) => ({ field: list.field, message: `no ${kind} with id ${id}` })),
   });
 }
 
 function checkCastNotEmpty(actors: IdList): void {
   if (actors.ids.length > 0) return;
-  throw new DomainError('movie_needs_actor', 'a movie needs at least one actor', {
+  throw new AppError('movie_needs_actor', 'a movie needs at least one actor', {
     details: [{ field: actors.field, message: 'must not be empty' }],
   });
 }
@@ -58,7 +58,7 @@ function checkCastNotEmpty(actors: IdList): void {
 async function checkNoMovieOrphaned(db: Database, actorId: number, movieIds: readonly number[]) {
   const orphans = await moviesOnlyWithActor(db, movieIds, actorId);
   if (orphans.length === 0) return;
-  throw new DomainError(
+  throw new AppError(
     'last_actor_of_movie',
     `actor ${actorId} is the only actor of: ${orphans.map((m) => `${m.title} (${m.id})`).join(', ')}`,
     { details: orphans.map((m) => ({ field: 'movies_id', message: `movie ${m.id} would have no actors` })) },

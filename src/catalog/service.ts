@@ -1,5 +1,5 @@
 import type { AppDeps } from '../deps.ts';
-import { DomainError, notFound } from '../errors/index.ts';
+import { AppError, notFound, retryAfter } from '../errors/index.ts';
 import { createPageCache } from './cache.ts';
 import { type CatalogClient, type CatalogPage, isUnavailable, UpstreamError } from './client.ts';
 
@@ -22,15 +22,17 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   }
 }
 
-function upstreamFailure(error: unknown, retryAfterSeconds: number): DomainError {
+function upstreamFailure(error: unknown, retryAfterSeconds: number): AppError {
   if (isUnavailable(error)) {
-    return new DomainError('dependency_unavailable', 'movie catalogue unavailable', { retryAfterSeconds });
+    return new AppError('dependency_unavailable', 'movie catalogue unavailable', {
+      headers: retryAfter(retryAfterSeconds),
+    });
   }
   if (error instanceof UpstreamError && error.kind === 'rejected') {
-    return new DomainError('bad_gateway', `the movie catalogue refused the request (HTTP ${error.status})`);
+    return new AppError('bad_gateway', `the movie catalogue refused the request (HTTP ${error.status})`);
   }
   if (error instanceof UpstreamError) {
-    return new DomainError('bad_gateway', 'invalid response from the movie catalogue');
+    return new AppError('bad_gateway', 'invalid response from the movie catalogue');
   }
   throw error;
 }

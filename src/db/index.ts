@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { acquiring, markConnectionLost } from '../errors/unavailable.ts';
 import { lockDataFolder, socketPath } from './lock.ts';
 import { serveOnSocket } from './socket.ts';
 import type { DB } from './types.ts';
@@ -91,13 +92,30 @@ async function runNamed(client: pg.Client, name: string, text: string, values: u
   }
 }
 
+/**
+ * A pool whose failures to open or hand out a connection are DatabaseUnavailableErrors, and whose connections
+ * mark the error they die of: src/errors/unavailable.ts answers both as 503, whatever PostgreSQL said.
+ */
+class Pool extends pg.Pool {
+  constructor(config: pg.PoolConfig) {
+    super(config);
+    this.on('connect', (client) => client.on('error', markConnectionLost));
+  }
+}
+Pool.prototype.connect = function connect(this: pg.Pool, ...args: unknown[]) {
+  const plain = pg.Pool.prototype.connect as (...a: unknown[]) => Promise<pg.PoolClient>;
+  // Kysely awaits the promise form; a callback is pg-pool's own business.
+  if (args.length > 0) return plain.apply(this, args);
+  return acquiring(() => plain.apply(this, []));
+} as typeof pg.Pool.prototype.connect;
+
 export function createPool(
   connectionString: string,
   max = 10,
   onIdleError: (error: Error) => void = () => {},
   preparedStatements = false,
 ): pg.Pool {
-  const pool = new pg.Pool({
+  const pool = new Pool({
     connectionString,
     max,
     ...(preparedStatements ? { Client: PreparingClient } : {}),
@@ -174,7 +192,7 @@ class OwnedFolderDatabase extends Kysely<DB> {
     })();
     // Reported by the first query, which awaits it.
     ready.catch(() => {});
-    super({ dialect: new PGliteDialect({ pglite: async () => (await ready).pglite }) });
+    super({ dialect: new PGliteDialect({ pglite: () => acquiring(async () => (await ready).pglite) }) });
     this.#dataDir = dataDir;
     this.#release = release;
     this.#ready = ready;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AppDeps } from '../deps.ts';
-import { DomainError } from '../errors/index.ts';
+import { AppError, retryAfter } from '../errors/index.ts';
 import { DOCS_PAGE } from '../plugins/docs.ts';
 import { registry } from '../plugins/observability.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
@@ -47,7 +47,7 @@ export function createOperationsHandlers({ db, redis, spec }: AppDeps) {
       ];
       if (down.length > 0) {
         const message = `not ready: ${down.map((d) => d.field).join(', ')} down`;
-        throw new DomainError('dependency_unavailable', message, { details: down, retryAfterSeconds: 5 });
+        throw new AppError('dependency_unavailable', message, { details: down, headers: retryAfter(5) });
       }
       return {
         status: 'ok' as const,

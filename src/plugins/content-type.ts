@@ -33,7 +33,7 @@ async function contentType(app: FastifyInstance) {
     const mediaType = type.split(';', 1)[0]?.trim().toLowerCase() ?? '';
     if (mediaType in declared) return done();
     done(
-      new AppError(415, `content type ${mediaType} is not accepted here; send ${Object.keys(declared).join(' or ')}`),
+      new AppError('unsupported_media_type', `content type ${mediaType} is not accepted here; send ${Object.keys(declared).join(' or ')}`),
     );
   });
 }

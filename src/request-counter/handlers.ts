@@ -1,5 +1,5 @@
 import type { AppDeps } from '../deps.ts';
-import { DomainError, notFound } from '../errors/index.ts';
+import { AppError, notFound, retryAfter } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 
 const DISABLED = 'the request counter is turned off on this server (REQUEST_COUNTER=false)';
@@ -22,10 +22,10 @@ export function createMetricsHandlers(_deps: AppDeps) {
       } catch (error) {
         request.log.warn({ err: error }, 'request count not reset: Redis unreachable');
         // A reset only this process applied would be undone by the others' counts: refuse it instead.
-        throw new DomainError(
+        throw new AppError(
           'dependency_unavailable',
           'the request count cannot be reset while Redis is unreachable',
-          { retryAfterSeconds: 5 },
+          { headers: retryAfter(5) },
         );
       }
       return { message: 'request count reset successfully' };

@@ -6,7 +6,7 @@ export function notImplemented<K extends OperationId>(operationIds: readonly K[]
   const group = {} as HandlerGroup<K>;
   for (const id of operationIds) {
     (group as Record<string, unknown>)[id] = async () => {
-      throw new AppError(501, `${id} is not implemented yet`);
+      throw new AppError('not_implemented', `${id} is not implemented yet`);
     };
   }
   return group;
