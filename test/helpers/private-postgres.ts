@@ -1,6 +1,6 @@
 /** A PostgreSQL cluster of the test's own (initdb in a temporary folder), which a test may stop and start. */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,7 +30,18 @@ export interface PrivatePostgres {
  * initdb refuses to run as root; the server's files then belong to the `postgres` system user, as a packaged
  * PostgreSQL's do.
  */
-export async function startPrivatePostgres(t: Test, bin: string): Promise<PrivatePostgres> {
+export interface PrivatePostgresOptions {
+  /** PostgreSQL's max_connections (50 unless set); 3 of them stay reserved for superusers. */
+  maxConnections?: number;
+  /** pg_hba.conf lines put before initdb's `trust` ones, such as a password rule for one role. */
+  hba?: string[];
+}
+
+export async function startPrivatePostgres(
+  t: Test,
+  bin: string,
+  { maxConnections = 50, hba = [] }: PrivatePostgresOptions = {},
+): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'marquee-pg-'));
   const asRoot = process.getuid?.() === 0;
   const pgctl = async (...args: string[]) => {
@@ -45,8 +56,12 @@ export async function startPrivatePostgres(t: Test, bin: string): Promise<Privat
   }
   const data = join(dir, 'data');
   await pgctl('initdb', '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8');
+  if (hba.length > 0) {
+    const file = join(data, 'pg_hba.conf');
+    writeFileSync(file, `${hba.join('\n')}\n${readFileSync(file, 'utf8')}`);
+  }
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${maxConnections}`;
   const cluster: PrivatePostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start: async () => {
