@@ -21,6 +21,7 @@ import { AccessLog } from './plugins/access-log.ts';
 import docs from './plugins/docs.ts';
 import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import methodNotAllowed from './plugins/method-not-allowed.ts';
+import publicUrl from './plugins/public-url.ts';
 import observability, { requestIdFor } from './plugins/observability.ts';
 import security from './plugins/security.ts';
 import { createValidatorCompiler } from './plugins/validation.ts';
@@ -124,6 +125,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(observability, { pool: app.dbPool });
   await app.register(security, { config });
+  await app.register(publicUrl, { config });
   await app.register(unreadBodies);
   await app.register(contentType);
   await app.register(authentication, { config });

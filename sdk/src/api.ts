@@ -367,7 +367,7 @@ export interface paths {
         };
         /**
          * Browse the movie catalogue
-         * @description One page (10 movies) of the third-party catalogue, fetched live with a per-attempt timeout, retries with backoff and jitter, and a circuit breaker. `next` and `previous` point at this endpoint, never at the upstream, as absolute URLs built from the request's own host. When the upstream fails, the last good copy of the page is served with `X-Catalog-Stale: true`; with no copy the answer is 503, and a malformed upstream answer is 502. A page past the end is 404. Catalogue fields pass through unchanged. Any valid token.
+         * @description One page (10 movies) of the third-party catalogue, fetched live with a per-attempt timeout, retries with backoff and jitter, and a circuit breaker. `next` and `previous` point at this endpoint, never at the upstream, as absolute URLs built from the configured `PUBLIC_URL`; when it is not set, from the request's scheme and `Host` (`X-Forwarded-Proto` and `X-Forwarded-Host` only with `TRUST_PROXY`), and a host that is not in `ALLOWED_HOSTS` is a 400 `malformed_request`, before the upstream is called: a forged `Host` never reaches a link a shared cache could keep. When the upstream fails, the last good copy of the page is served with `X-Catalog-Stale: true`; with no copy the answer is 503, and a malformed upstream answer is 502. A page past the end is 404. Catalogue fields pass through unchanged. Any valid token.
          */
         get: operations["listCatalogMovies"];
         put?: never;

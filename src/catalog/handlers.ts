@@ -9,19 +9,19 @@ export function createCatalogHandlers(
   deps: AppDeps,
   client: CatalogClient,
 ): HandlerGroup<'listCatalogMovies'> {
-  const { config, spec } = deps;
+  const { spec } = deps;
   const catalog = createCatalogService(deps, client);
   const pageQuery = queryWithDefaults(spec.document, 'listCatalogMovies');
   return {
     async listCatalogMovies(request, reply) {
+      // Links name this service, never the upstream nor a Host it does not answer for (refused before any call).
+      const base = request.publicUrl('/catalog/movies');
       const { page, storedAt } = await catalog.loadPage(pageQuery(request.query).page);
       if (storedAt !== undefined) {
         catalogUpstreamCalls.inc({ outcome: 'stale_served' });
         reply.header('x-catalog-stale', 'true');
         reply.header('age', String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))));
       }
-      // Links name this service as the caller reached it (X-Forwarded-* only with TRUST_PROXY), never the upstream.
-      const base = `${request.protocol}://${request.host || `${config.host}:${config.port}`}/catalog/movies`;
       const link = (n: number | null) => (n === null ? null : `${base}?page=${n}`);
       return {
         count: page.count,

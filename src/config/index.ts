@@ -42,6 +42,10 @@ export interface Config {
     readonly cacheEntries: number;
   };
   readonly corsOrigins: readonly string[];
+  /** Where clients reach the service; links are built from it, never from a request's Host. */
+  readonly publicUrl: string | undefined;
+  /** Without publicUrl: the Host names a link may be built from (a leading dot allows subdomains, `*` any). */
+  readonly allowedHosts: readonly string[];
   readonly bodyLimit: number;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly trustProxy: boolean | string;
@@ -102,6 +106,14 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
   }
   return raw;
+}
+
+function list(env: Env, name: string, fallback: string[] = []): string[] {
+  const items = (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length > 0 ? items : fallback;
 }
 
 function nonEmpty(env: Env, name: string): string | undefined {
@@ -197,9 +209,10 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0);
   const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', 10_000, 1);
 
+  const host = env.HOST || '127.0.0.1';
   const config: Config = {
     env: nodeEnv,
-    host: env.HOST || '127.0.0.1',
+    host,
     port: int(env, 'PORT', 3000, 0, 65535),
     logLevel: env.LOG_LEVEL || 'info',
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -232,10 +245,11 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       breakerHalfOpenMs: int(env, 'CATALOG_BREAKER_HALF_OPEN_MS', 10_000, 1),
       cacheEntries: int(env, 'CATALOG_CACHE_ENTRIES', 1000, 1),
     },
-    corsOrigins: (env.CORS_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    corsOrigins: list(env, 'CORS_ORIGINS'),
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    allowedHosts: list(env, 'ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]', host.includes(':') ? `[${host}]` : host]).map((name) =>
+      name.toLowerCase(),
+    ),
     bodyLimit: int(env, 'BODY_LIMIT', 1024 * 1024, 1024),
     rateLimit: {
       max: int(env, 'RATE_LIMIT_AUTH_MAX', 20, 1),

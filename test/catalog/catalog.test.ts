@@ -20,15 +20,10 @@ t.test('a page passes through unchanged, with links to this service', async (t) 
   t.equal(first.response.headers.get('x-catalog-stale'), null, 'a fresh page is not marked stale');
   t.equal(first.response.headers.get('age'), null);
 
-  const second = await inject(app, {
-    method: 'GET',
-    url: '/catalog/movies/?page=2',
-    token,
-    headers: { host: 'marquee.example:8443' },
-  });
+  const second = await inject(app, { method: 'GET', url: '/catalog/movies/?page=2', token });
   t.match(second.json(), {
-    next: 'http://marquee.example:8443/catalog/movies?page=3',
-    previous: 'http://marquee.example:8443/catalog/movies?page=1',
+    next: 'http://localhost:80/catalog/movies?page=3',
+    previous: 'http://localhost:80/catalog/movies?page=1',
   });
   t.notMatch(second.body, new URL(fake.url).host, "the upstream's host never shows");
   t.notMatch(second.body, '/api/v1/maya', 'nor its path');
