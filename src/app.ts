@@ -14,6 +14,7 @@ import { installErrorHandler, sendError } from './errors/index.ts';
 import { createHandlers } from './handlers.ts';
 import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';
+import deadline from './plugins/deadline.ts';
 import connectionClose from './plugins/connection-close.ts';
 import type { LogDestination } from './plugins/log-destination.ts';
 import { AccessLog } from './plugins/access-log.ts';
@@ -89,8 +90,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestIdHeader: false,
     genReqId: requestIdFor,
     logController: new AccessLog(),
-    requestTimeout: config.requestTimeoutMs,
-    handlerTimeout: config.handlerTimeoutMs,
+    // REQUEST_TIMEOUT_MS and HANDLER_TIMEOUT_MS have one owner, src/plugins/deadline.ts: Node.js's request timeout
+    // and Fastify's handler timeout each answered on their own, and raced to answer a slow body twice.
+    requestTimeout: 0,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // On close, keep-alive sockets with no request on them are closed at once instead of lingering.
     forceCloseConnections: 'idle',
@@ -112,6 +114,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   configureHashing(config.hashing);
   installErrorHandler(app);
   await app.register(connectionClose);
+  await app.register(deadline, {
+    requestTimeoutMs: config.requestTimeoutMs,
+    handlerTimeoutMs: config.handlerTimeoutMs,
+  });
 
   const redis = options.redis ?? (config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined);
   // The first onRequest hook, so every request is counted: 404s, 405s, errors, the docs, its own routes.

@@ -43,8 +43,10 @@ export const STATUS_OF_CODE = {
   username_taken: 409,
   email_taken: 409,
   last_actor_of_movie: 409,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   movie_needs_actor: 422,
   unknown_reference: 422,
   rate_limited: 429,
@@ -61,10 +63,12 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
   403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  431: 'headers_too_large',
   501: 'not_implemented',
   502: 'bad_gateway',
   503: 'dependency_unavailable',
@@ -261,12 +265,6 @@ export function installErrorHandler(app: FastifyInstance): void {
       );
       const where = fastifyError.validationContext ?? 'request';
       return send(reply, 400, `invalid ${where === 'querystring' ? 'query string' : where}`, details);
-    }
-
-    // HANDLER_TIMEOUT_MS ran out: the service is slow, not broken, and the client may retry.
-    if (fastifyError.code === 'FST_ERR_HANDLER_TIMEOUT') {
-      request.log.warn({ err: error }, 'request timed out');
-      return send(reply, 503, 'request timed out', undefined, 'timed_out');
     }
 
     const status = fastifyError.statusCode ?? 500;
