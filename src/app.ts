@@ -22,6 +22,7 @@ import docs from './plugins/docs.ts';
 import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import methodNotAllowed from './plugins/method-not-allowed.ts';
 import observability, { requestIdFor } from './plugins/observability.ts';
+import requiredBody from './plugins/required-body.ts';
 import security from './plugins/security.ts';
 import { createValidatorCompiler } from './plugins/validation.ts';
 import { createRedis } from './redis-client.ts';
@@ -132,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(unreadBodies);
   await app.register(contentType);
   await app.register(authentication, { config });
+  await app.register(requiredBody, { document: spec.document });
   await registerAuthRateLimit(app, deps);
   await app.register(catalogClient, { config });
   await app.register(openapiGlue, {
