@@ -760,7 +760,7 @@ export interface components {
             }[];
         };
         /** @description What went wrong, stable across releases: switch on this, not on `message`. Each response lists the codes it can carry; one code always comes with the same status, its `x-status` (the server's code-to-status table is generated from it). An error of the HTTP layer that names no code gets the first code listed here for its status. */
-        ErrorCode: string & ("validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "last_actor_of_movie" | "payload_too_large" | "unsupported_media_type" | "movie_needs_actor" | "unknown_reference" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out");
+        ErrorCode: string & ("validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "last_actor_of_movie" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "movie_needs_actor" | "unknown_reference" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out");
         /**
          * @description A user's role; its permissions are listed under the `bearerAuth` scheme.
          * @enum {string}

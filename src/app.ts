@@ -15,6 +15,7 @@ import { installErrorHandler, sendError } from './errors/index.ts';
 import { createHandlers } from './handlers.ts';
 import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';
+import deadline from './plugins/deadline.ts';
 import connectionClose from './plugins/connection-close.ts';
 import type { LogDestination } from './plugins/log-destination.ts';
 import { AccessLog } from './plugins/access-log.ts';
@@ -23,6 +24,7 @@ import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts
 import methodNotAllowed from './plugins/method-not-allowed.ts';
 import publicUrl from './plugins/public-url.ts';
 import observability, { requestIdFor } from './plugins/observability.ts';
+import requiredBody from './plugins/required-body.ts';
 import security from './plugins/security.ts';
 import { createValidatorCompiler } from './plugins/validation.ts';
 import { createRedis } from './redis-client.ts';
@@ -91,8 +93,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestIdHeader: false,
     genReqId: requestIdFor,
     logController: new AccessLog(),
-    requestTimeout: config.requestTimeoutMs,
-    handlerTimeout: config.handlerTimeoutMs,
+    // REQUEST_TIMEOUT_MS and HANDLER_TIMEOUT_MS have one owner, src/plugins/deadline.ts: Node.js's request timeout
+    // and Fastify's handler timeout each answered on their own, and raced to answer a slow body twice.
+    requestTimeout: 0,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // On close, keep-alive sockets with no request on them are closed at once instead of lingering.
     forceCloseConnections: 'idle',
@@ -114,6 +117,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   configureHashing(config.hashing);
   installErrorHandler(app);
   await app.register(connectionClose);
+  await app.register(deadline, {
+    requestTimeoutMs: config.requestTimeoutMs,
+    handlerTimeoutMs: config.handlerTimeoutMs,
+  });
 
   const redis = options.redis ?? (config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined);
   // The first onRequest hook, so every request is counted: 404s, 405s, errors, the docs, its own routes.
@@ -129,6 +136,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(unreadBodies);
   await app.register(contentType);
   await app.register(authentication, { config });
+  await app.register(requiredBody, { document: spec.document });
   await registerAuthRateLimit(app, deps);
   await app.register(catalogClient, { config });
   await app.register(openapiGlue, {

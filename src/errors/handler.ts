@@ -31,12 +31,6 @@ export function installErrorHandler(app: FastifyInstance): void {
       return sendError(reply, 400, `invalid ${where === 'querystring' ? 'query string' : where}`, details);
     }
 
-    // HANDLER_TIMEOUT_MS ran out: the service is slow, not broken, and the client may retry.
-    if (fastifyError.code === 'FST_ERR_HANDLER_TIMEOUT') {
-      request.log.warn({ err: error }, 'request timed out');
-      return sendError(reply, 503, 'request timed out', undefined, 'timed_out');
-    }
-
     const status = fastifyError.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       if (status === 429) {

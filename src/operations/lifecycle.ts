@@ -41,16 +41,57 @@ export function docsUrl(host: string, address: string | AddressInfo | null): str
 }
 
 /**
+ * What Node.js throws when an answer is written after its reply was sent, or to a socket that is gone: one
+ * request's answer is lost, nothing else is broken, so the process logs it and goes on serving.
+ */
+const AFTER_REPLY_CODES = new Set([
+  'ERR_HTTP_HEADERS_SENT',
+  'ERR_STREAM_WRITE_AFTER_END',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_ALREADY_FINISHED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_HTTP_SOCKET_ENCODING',
+  'EPIPE',
+  'ECONNRESET',
+]);
+
+export function isAfterReplyError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && AFTER_REPLY_CODES.has(code);
+}
+
+/**
  * SIGTERM/SIGINT: Fastify stops accepting connections and closes idle keep-alive ones at once
  * (forceCloseConnections: 'idle'), requests in flight finish, then the onClose hooks flush the request counter
  * and close the pools, and the process exits 0. Only requests still running after `timeoutMs` make it exit 1.
+ * An uncaught error shuts down the same way and exits 1, unless it only means an answer could not be written
+ * (isAfterReplyError): that is logged and the process goes on.
  */
 export function handleShutdown(app: FastifyInstance, timeoutMs: number, log?: LogDestination): void {
-  closeWithGrace({ delay: timeoutMs }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal }, 'shutting down');
-    await app.close();
-    // The last lines (this shutdown's included) are out before the process exits.
-    await log?.flush();
-  });
+  let failure: unknown;
+  const grace = closeWithGrace(
+    { delay: timeoutMs, skip: ['uncaughtException', 'unhandledRejection'] },
+    async ({ signal }) => {
+      if (failure !== undefined) app.log.error({ err: failure }, 'shutting down after an error');
+      else app.log.info({ signal }, 'shutting down');
+      await app.close();
+      // The last lines (this shutdown's included) are out before the process exits.
+      await log?.flush();
+      if (failure !== undefined) process.exit(1);
+    },
+  );
+  const onError = (error: unknown) => {
+    if (isAfterReplyError(error)) {
+      app.log.error({ err: error }, 'an answer could not be written (the reply was already sent); carrying on');
+      return;
+    }
+    if (failure !== undefined) {
+      app.log.error({ err: error }, 'second error while shutting down, exiting');
+      process.exit(1);
+    }
+    failure = error;
+    grace.close();
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
 }

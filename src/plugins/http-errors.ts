@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
-import { errorBody, statusMessage } from '../errors/index.ts';
+import { codeOfStatus, errorBody, statusMessage } from '../errors/index.ts';
 import { HELMET_OPTIONS } from './security.ts';
 
 /** The security headers every response carries, as helmet sets them, for answers written straight to a socket. */
@@ -37,14 +37,21 @@ export function createClientErrorHandler(): (error: NodeJS.ErrnoException, socke
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
   return (error, socket) => {
-    // A reset connection has no one left to answer.
-    if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    // A reset connection has no one left to answer; and a request already handed to Fastify (a framing error in
+    // its body) has a reply of its own on the way that a second answer would corrupt: the socket is closed.
+    const inFlight = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+    if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable || inFlight) {
       socket.destroy();
       return;
     }
     const status = statusOf(error.code);
     const body = JSON.stringify(
-      errorBody(status, status === 400 ? 'malformed HTTP request' : statusMessage(status)),
+      errorBody(
+        status,
+        status === 400 ? 'malformed HTTP request' : statusMessage(status),
+        undefined,
+        status === 400 ? 'malformed_request' : codeOfStatus(status),
+      ),
     );
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}content-type: application/json; charset=utf-8\r\n` +
@@ -96,7 +103,12 @@ async function unreadBodies(app: FastifyInstance) {
     const raw = request.raw;
     if (reply.statusCode < 400 || raw.complete || raw.readableEnded || raw.destroyed) return done(null, payload);
     reply.header('connection', 'close');
-    drainBody(request).then(() => done(null, payload));
+    // A body that did not arrive in time is not waited for again.
+    if (reply.statusCode === 408) return done(null, payload);
+    drainBody(request).then(() => {
+      // The client went away meanwhile and the reply was answered by the abort: nothing is left to write.
+      if (!reply.raw.headersSent) done(null, payload);
+    });
   });
 }
 

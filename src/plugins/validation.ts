@@ -36,6 +36,15 @@ export const DATE_FORMATS = {
   'compact-date': dayOf(/^(?<y>\d{4})(?<m>\d{2})(?<d>\d{2})$/),
 };
 
+/**
+ * Formats whose value reaches PostgreSQL, narrowed to what it accepts: ajv-formats' `uuid` also takes a
+ * `urn:uuid:` prefix, which the uuid type refuses (a 500 before). The spellings each format must refuse are
+ * tried against the database itself in test/spec/formats.test.ts.
+ */
+const DATABASE_FORMATS = {
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+};
+
 function createAjv(options: Options): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
@@ -47,6 +56,16 @@ function createAjv(options: Options): Ajv2020 {
   addFormats(ajv);
   for (const [name, validate] of Object.entries(DATE_FORMATS)) {
     ajv.addFormat(name, { type: 'string', validate });
+  }
+  for (const [name, shape] of Object.entries(DATABASE_FORMATS)) ajv.addFormat(name, shape);
+  // PostgreSQL's dates start at year 1 and its offsets end at ±15:59; ajv-formats takes year 0000 and ±23:59.
+  for (const name of ['date', 'date-time']) {
+    const original = ajv.formats[name] as { validate: (value: string) => boolean };
+    ajv.addFormat(name, {
+      type: 'string',
+      validate: (value: string) =>
+        !value.startsWith('0000') && !/[+-](1[6-9]|2\d):\d\d$/.test(value) && original.validate(value),
+    });
   }
   for (const keyword of OPENAPI_KEYWORDS) ajv.addKeyword(keyword);
   ajv.addKeyword({

@@ -98,3 +98,20 @@ export function queryWithDefaults(document: OpenApiDocument, operationId: string
   }
   return <Q extends object>(query: Q) => ({ ...defaults, ...query }) as Required<Q>;
 }
+
+/** The operationIds whose request body the spec marks `required: true` (inline or through a requestBodies $ref). */
+export function operationsRequiringBody(document: OpenApiDocument): Set<string> {
+  const shared = (document.components?.requestBodies ?? {}) as Record<string, { required?: boolean }>;
+  const required = new Set<string>();
+  for (const item of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method] as
+        | { operationId?: string; requestBody?: { required?: boolean; $ref?: string } }
+        | undefined;
+      let body = operation?.requestBody;
+      if (body?.$ref !== undefined) body = shared[body.$ref.replace('#/components/requestBodies/', '')];
+      if (operation?.operationId && body?.required === true) required.add(operation.operationId);
+    }
+  }
+  return required;
+}

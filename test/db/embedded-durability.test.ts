@@ -27,8 +27,7 @@ t.test('acknowledged registrations survive SIGTERM and kill -9', async (t) => {
   const first = await startServer(t, env);
   const calm = users('calm', 5);
   await registerAll(first, calm);
-  first.child.kill('SIGTERM');
-  t.match(await first.exited, { code: 0 }, 'the server stopped cleanly');
+  t.match(await first.stop(), { code: 0 }, 'the server stopped cleanly');
   t.notOk(existsSync(join(env.DATA_DIR!, '.s.PGSQL.5432')), 'and took its socket with it');
 
   const second = await startServer(t, env);
@@ -37,8 +36,7 @@ t.test('acknowledged registrations survive SIGTERM and kill -9', async (t) => {
   // (4) Three more acknowledged, then killed with no chance to close anything.
   const abrupt = users('abrupt', 3);
   await registerAll(second, abrupt);
-  second.child.kill('SIGKILL');
-  t.match(await second.exited, { signal: 'SIGKILL' });
+  t.match(await second.stop('SIGKILL'), { signal: 'SIGKILL' });
   t.ok(existsSync(join(env.DATA_DIR!, '.s.PGSQL.5432')), 'the killed owner left its socket file behind');
 
   // With no server, a command opens the folder itself: the dead owner's lock and socket do not stand in the way.

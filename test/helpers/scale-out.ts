@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { crashCanary } from './server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -76,7 +77,10 @@ export function sharedTempDir(prefix: string): string {
   return dir;
 }
 
-/** Spawns a long-running process, killed (SIGKILL) in teardown if it still runs; its output is kept. */
+/**
+ * Spawns a long-running process, killed (SIGKILL) in teardown if it still runs; its output is kept. An exit the
+ * test did not ask for with `stop` fails the test (crashCanary).
+ */
 export function daemon(t: Test, command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -88,13 +92,16 @@ export function daemon(t: Test, command: string, args: string[], env: NodeJS.Pro
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  const canary = crashCanary(t, child, () => output.slice(-4000), `${command} ${args.at(-1) ?? ''}`);
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    canary.ask();
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
   t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await stop();
   });
-  return { child, exited, output: () => output };
+  return { child, exited, output: () => output, stop };
 }
 
 export async function waitForPort(host: string, port: number, what: string, timeoutMs = 20_000) {

@@ -28,6 +28,28 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The crash canary: `child` must not exit unless the test asked (`ask()` before stopping it, or `expectExit` for
+ * a process that is meant to end on its own). An exit nobody asked for fails `t`, with the last lines it wrote.
+ */
+export function crashCanary(
+  t: Test,
+  child: ChildProcess,
+  tail: () => string,
+  what = 'the server process',
+): { ask(): void } {
+  let asked = false;
+  child.once('exit', (code, signal) => {
+    if (asked) return;
+    t.fail(`${what} ${child.pid} exited unasked (${signal ?? `code ${code}`}); its last output:\n${tail()}`);
+  });
+  return {
+    ask() {
+      asked = true;
+    },
+  };
+}
+
 export type LogLine = Record<string, unknown> & { msg?: string; reqId?: string };
 
 export interface ServerProcess {
@@ -43,6 +65,8 @@ export interface ServerProcess {
   /** Raw output containing `text`; rejects after `timeoutMs`. */
   waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` (SIGTERM by default) as the test asks; resolves when the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** A server's minimal environment of its own (not this process's) on `port`, plus `env`. */
@@ -63,12 +87,13 @@ export function serverEnv(port: number, env: Env = {}): Env {
  * Starts the server with a minimal environment of its own (not this process's) plus `env`: PGlite in a
  * temporary folder unless `DATABASE_URL` is given, logs at info unless `LOG_LEVEL` is given. Waits until
  * GET /health answers 200, unless `listening: false`; fails with the server's output if it exits first or is
- * not up within a minute. Stopped in teardown: SIGTERM, then SIGKILL if it still runs 15 s later.
+ * not up within a minute. Stopped in teardown: SIGTERM, then SIGKILL if it still runs 15 s later. Any other exit
+ * fails the test (crashCanary) unless `expectExit` says the process is meant to end by itself.
  */
 export async function startServer(
   t: Test,
   env: Env = {},
-  options: { listening?: boolean } = {},
+  options: { listening?: boolean; expectExit?: boolean } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['bin/marquee.js'], {
@@ -84,6 +109,13 @@ export async function startServer(
   const logs: LogLine[] = [];
   let text = '';
   const tail = () => text.slice(-4000);
+  const canary = crashCanary(t, child, tail);
+  if (options.expectExit) canary.ask();
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    canary.ask();
+    if (running()) child.kill(signal);
+    return exited;
+  };
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const waiter of waiters) waiter();
@@ -111,9 +143,8 @@ export async function startServer(
   t.teardown(async () => {
     if (!t.passing()) t.comment(`server output (last 4000 characters):\n${tail()}`);
     if (!running()) return;
-    child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
+    await stop();
     clearTimeout(timer);
   });
 
@@ -157,6 +188,7 @@ export async function startServer(
     waitForOutput: (wanted, timeoutMs = 30_000) =>
       waitUntil(() => (text.includes(wanted) ? true : undefined), `"${wanted}"`, timeoutMs).then(() => {}),
     exited,
+    stop,
   };
   if (options.listening === false) return server;
 

@@ -124,10 +124,7 @@ if (!adminUrl) {
     forwarder.listen(port, '127.0.0.1');
     await once(forwarder, 'listening');
     t.teardown(async () => {
-      if (server.child.exitCode === null) {
-        server.child.kill('SIGTERM');
-        await server.exited;
-      }
+      await server.stop();
       forwarder.close();
     });
     await server.waitForOutput('Server listening at');
@@ -146,7 +143,7 @@ if (!adminUrl) {
     const server = await startServer(
       t,
       { DATABASE_URL: url.toString(), DB_STARTUP_TIMEOUT_MS: '1000' },
-      { listening: false },
+      { listening: false, expectExit: true },
     );
     const exit = await Promise.race([
       server.exited,

@@ -148,8 +148,7 @@ t.test(title, { skip }, async (t) => {
   await until(PHASE);
   const victim = 1;
   const killedAt = Date.now();
-  replicas[victim]!.child.kill('SIGKILL');
-  await replicas[victim]!.exited;
+  await replicas[victim]!.stop('SIGKILL');
   const beforeKill = outcomes.length;
   await until(beforeKill + PHASE);
   const whileDown = outcomes.slice(beforeKill);
@@ -171,10 +170,8 @@ t.test(title, { skip }, async (t) => {
   await load;
 
   // Stop nginx (its log is complete) and the replicas (each hands its count to Redis), then compare.
-  nginx.child.kill('SIGQUIT');
-  await nginx.exited;
-  for (const replica of replicas) replica.child.kill('SIGTERM');
-  const exits = await Promise.all(replicas.map((r) => r.exited));
+  await nginx.stop('SIGQUIT');
+  const exits = await Promise.all(replicas.map((r) => r.stop('SIGTERM')));
   t.same(exits, replicas.map(() => ({ code: 0, signal: null })), 'the replicas shut down cleanly');
 
   t.ok(recoveredAt > 0, 'the restarted replica serves requests through nginx again');

@@ -91,7 +91,7 @@ if (!redisUrl) {
         await proxy.holding();
 
         const signalled = Date.now();
-        server.child.kill('SIGTERM');
+        void server.stop();
         await server.waitForLog((line) => line.msg === 'shutting down');
         // The listener closes a moment after the signal; until it has, new connections are still accepted.
         let refused = false;

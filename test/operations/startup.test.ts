@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Starts a server expected to fail; resolves with its exit, its output lines and how long it took. */
 async function failedStart(t: Parameters<typeof startServer>[0], env: Record<string, string>) {
   const started = Date.now();
-  const server: ServerProcess = await startServer(t, env, { listening: false });
+  const server: ServerProcess = await startServer(t, env, { listening: false, expectExit: true });
   const exit = await server.exited;
   const lines = server.output().trim().split('\n');
   return { exit, lines, elapsed: Date.now() - started };

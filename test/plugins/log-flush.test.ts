@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { freePort, serverEnv } from '../helpers/server-process.ts';
+import { crashCanary, freePort, serverEnv } from '../helpers/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REQUESTS = 600;
@@ -16,7 +16,9 @@ t.test('a clean SIGTERM loses no log line, however many wait in the buffered log
     // stdout is a pipe nobody reads yet: once its 64 KiB are full, the service must keep lines in memory.
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const canary = crashCanary(t, child, () => '(stdout is read only after SIGTERM; stderr went to the test output)');
   t.teardown(() => {
+    canary.ask();
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   const url = `http://127.0.0.1:${port}`;
@@ -35,6 +37,7 @@ t.test('a clean SIGTERM loses no log line, however many wait in the buffered log
       }),
     );
   }
+  canary.ask();
   child.kill('SIGTERM');
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
