@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors/index.ts';
-import type { HashJob } from './hash-worker.ts';
+import type { HashInput } from './hash-worker.ts';
 
 export interface HashPoolOptions {
   /** Worker threads hashing at once. */
@@ -21,7 +21,7 @@ export class AbandonedError extends AppError {
 export const HASH_RETRY_AFTER_SECONDS = 1;
 
 interface Pending {
-  job: Omit<HashJob, 'id'>;
+  job: HashInput;
   abandoned: () => boolean;
   resolve: (key: Buffer) => void;
   reject: (error: Error) => void;
@@ -63,7 +63,7 @@ export class HashPool {
     return this.waiting.length;
   }
 
-  derive(job: Omit<HashJob, 'id'>, abandoned: () => boolean = () => false): Promise<Buffer> {
+  derive(job: HashInput, abandoned: () => boolean = () => false): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const pending: Pending = { job, abandoned, resolve, reject };
       const slot = this.freeSlot();
@@ -104,7 +104,7 @@ export class HashPool {
       if (pending) {
         this.derivations += 1;
         if (message.key) pending.resolve(Buffer.from(message.key));
-        else pending.reject(new Error(`scrypt failed: ${message.error}`));
+        else pending.reject(new Error(`password hashing failed: ${message.error}`));
       }
       this.next(slot);
     });
