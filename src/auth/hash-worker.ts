@@ -1,15 +1,13 @@
-// One password-hashing thread of src/auth/hash-pool.ts: the hash runs synchronously here, on this thread, whose
-// priority is lowered so that a flood of logins slows logins, not every other request.
+// One password-hashing thread of src/auth/hash-pool.ts (a piscina worker): the hash runs synchronously here, on
+// this thread, whose priority is lowered so that a flood of logins slows logins, not every other request.
 import { argon2Sync, scryptSync } from 'node:crypto';
 import { setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
 
 /** One derivation: argon2id for new hashes, scrypt for hashes stored before it (checked, then replaced). */
 export type HashInput = { password: string; salt: Buffer; length: number } & (
   | { algorithm: 'argon2id'; memoryKiB: number; passes: number; parallelism: number }
   | { algorithm: 'scrypt'; N: number; r: number; p: number }
 );
-export type HashJob = HashInput & { id: number };
 
 try {
   // pid 0: on Linux, the calling thread only.
@@ -18,7 +16,9 @@ try {
   // Not permitted on this platform: the work still runs, at normal priority.
 }
 
-function derive(job: HashJob): Buffer {
+/** The key, or nothing for a job its pool marked as abandoned (its client has gone). */
+export default function hash(job: HashInput & { skip?: boolean }): Buffer | undefined {
+  if (job.skip) return undefined;
   const password = job.password.normalize('NFC');
   if (job.algorithm === 'argon2id') {
     return argon2Sync('argon2id', {
@@ -37,11 +37,3 @@ function derive(job: HashJob): Buffer {
     maxmem: 256 * job.N * job.r + 1024 * 1024,
   });
 }
-
-parentPort?.on('message', (job: HashJob) => {
-  try {
-    parentPort?.postMessage({ id: job.id, key: derive(job) });
-  } catch (error) {
-    parentPort?.postMessage({ id: job.id, error: (error as Error).message });
-  }
-});
