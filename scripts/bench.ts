@@ -40,7 +40,9 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
-    logins: { type: 'string', default: '20' },
+    logins: { type: 'string', default: '30' },
+    // How long the login stream (and the read measured beside it) lasts in each round, in seconds.
+    'login-duration': { type: 'string', default: '60' },
     // KEY=VALUE[,KEY=VALUE]: one more service with these variables, for an A/B of one lever within one run;
     // BENCH_SCRIPT=<another checkout>/src/server.ts runs that code instead (an A/B of a code change);
     // BENCH_NODE_FLAGS='--flag=1 --other' adds node flags after npm start's own (the last of a flag wins).
@@ -67,6 +69,7 @@ const scaleRounds = smoke ? 1 : Number(args['scale-rounds']);
 const scales = args['no-scale'] ? [] : smoke ? [1, 2] : [...new Set([1, ...args.scale.map(Number)])].sort((a, b) => a - b);
 const runMain = !args['scale-only'];
 const loginRate = Number(args.logins);
+const loginDuration = smoke ? 1 : Number(args['login-duration']);
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const driver = pickDriver(args.driver);
@@ -196,9 +199,10 @@ async function main(): Promise<void> {
           // Warm-up: JIT, pools and caches, not measured.
           served(scenario.load.url, await run(driver, scenario.load, smoke ? 1 : 2, connections));
           if (scenario.watch) await loopDelay(scenario.watch.url);
-          const loginRun = scenario.logins ? logins(scenario.logins.url, loginRate, duration) : undefined;
+          const seconds = scenario.logins ? loginDuration : duration;
+          const loginRun = scenario.logins ? logins(scenario.logins.url, loginRate, seconds) : undefined;
           const pid = pidOf.get(scenario.load.url) ?? 0;
-          const measured = served(scenario.load.url, await withCpu(pid, () => run(driver, scenario.load, duration, connections)));
+          const measured = served(scenario.load.url, await withCpu(pid, () => run(driver, scenario.load, seconds, connections)));
           const result: Result = { scenario: scenario.name, round, ...measured };
           if (scenario.watch) result.loopDelayMs = await loopDelay(scenario.watch.url);
           results.push(result);
@@ -239,16 +243,18 @@ async function main(): Promise<void> {
     const vsBaseline = ratio(results, named(ACTOR_READ), named(BASELINE));
     const cpuVsBaseline = ratio(results, named(ACTOR_READ), named(BASELINE), 'cpuUs');
     const p99UnderLogins = ratio(results, named(UNDER_LOGINS), named(ACTOR_READ), 'p99');
-    const answered = results.filter(named(LOGINS));
+    const answered = results.filter(named(LOGINS)) as (Result & { ok?: number; refused?: number; asked?: number })[];
     const loginsOk = answered.every((r) => r.non2xx === 0 && r.errors === 0);
+    const sum = (key: 'ok' | 'refused' | 'asked') => answered.reduce((total, r) => total + (r[key] ?? 0), 0);
+    const loginCounts = `${sum('asked')} sent, ${sum('ok')} answered 200, ${sum('refused')} answered 503`;
     const nonSuccess = [...new Set(results.filter((r) => r.non2xx > 0 || r.errors > 0).map((r) => r.scenario))];
     const allRss = Object.values(rss).flat();
     const verdict = (ok: boolean | null) => (ok === null ? 'not run' : ok ? 'met' : 'MISSED');
     console.log(
       [
         '\ntargets (ratios: median over rounds of the ratio within each round):',
-        `- ${ACTOR_READ} ${fixed(vsBaseline)}× the honest baseline by req/s (≥ 0.85): ${verdict(vsBaseline === null ? null : vsBaseline >= 0.85)}; ${fixed(cpuVsBaseline)}× by CPU per request (the baseline's over the service's)`,
-        `- ${ACTOR_READ} p99 ${fixed(p99UnderLogins)}× while logging in ${loginRate}/s (≤ 2): ${verdict(p99UnderLogins === null ? null : p99UnderLogins <= 2)}; every login answered: ${answered.length === 0 ? 'not run' : loginsOk ? 'yes' : 'NO'}`,
+        `- service/baseline: ${ACTOR_READ} ${fixed(vsBaseline)}× the honest baseline by req/s (≥ 0.9): ${verdict(vsBaseline === null ? null : vsBaseline >= 0.9)}; ${fixed(cpuVsBaseline)}× by CPU per request (the baseline's over the service's)`,
+        `- ${ACTOR_READ} p99 ${fixed(p99UnderLogins)}× while logging in ${loginRate}/s for ${loginDuration} s (≤ 2): ${verdict(p99UnderLogins === null ? null : p99UnderLogins <= 2)}; logins: ${answered.length === 0 ? 'not run' : `${loginCounts} (every one 200: ${verdict(loginsOk)})`}`,
         `- RSS after the run (≤ 200 MB): ${Object.entries(rss).map(([name, mbs]) => `${name} ${mbs.map((mb) => Math.round(mb)).join('+')}`).join(', ')} MB: ${verdict(allRss.length === 0 ? null : allRss.every((mb) => mb <= 200))}; the 1× service's live heap ${heapUsedMb === null ? 'n/a' : Math.round(heapUsedMb)} MB`,
         `- data growth: ${scaleRows.length === 0 ? 'not run' : scaleRows.every((r) => r.met) ? 'every read within its target' : `MISSED: ${scaleRows.filter((r) => !r.met).map((r) => r.scenario).join(', ')}`}`,
         `- non-2xx or errors: ${nonSuccess.length === 0 ? 'none' : nonSuccess.join(', ')}`,

@@ -7,9 +7,11 @@ import authentication from './auth/plugin.ts';
 import { registerAuthRateLimit } from './auth/rate-limit.ts';
 import { createSecurityHandlers } from './auth/security.ts';
 import { metricsAccess } from './operations/metrics-access.ts';
+import { createUserChangeChannel } from './auth/user-changes.ts';
+import { UserStates } from './auth/user-states.ts';
 import catalogClient from './catalog/plugin.ts';
 import type { Config } from './config/index.ts';
-import type { Database } from './db/index.ts';
+import type { Database, Notifications } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandler, sendError } from './errors/index.ts';
 import { createHandlers } from './handlers.ts';
@@ -34,6 +36,8 @@ import { type LoadedSpec, loadSpec } from './spec/index.ts';
 export interface BuildOptions {
   /** A database the caller owns (tests); otherwise one is opened from config and closed with the app. */
   db?: Database;
+  /** How the app hears `db`'s NOTIFYs; without them, each request reads its user's auth state. */
+  notifications?: Notifications;
   /** A Redis client the caller owns; otherwise one is opened from config.redisUrl when set. */
   redis?: Redis;
   spec?: LoadedSpec;
@@ -125,9 +129,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const redis = options.redis ?? (config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined);
   // The first onRequest hook, so every request is counted: 404s, 405s, errors, the docs, its own routes.
   if (config.requestCounter) await app.register(requestCounter, { config, redis });
-  await app.register(database, { config, db: options.db });
+  await app.register(database, { config, db: options.db, notifications: options.notifications });
   if (redis) await app.register(fastifyRedis, { client: redis, closeClient: options.redis === undefined });
-  const deps: AppDeps = { config, db: app.db, redis, log: app.log, spec };
+  const notifications = app.dbNotifications;
+  const userStates = new UserStates(app.db, notifications && createUserChangeChannel(notifications, app.log));
+  app.addHook('onClose', () => userStates.close());
+  const deps: AppDeps = { config, db: app.db, redis, log: app.log, spec, userStates };
   app.decorate('deps', deps);
 
   await app.register(observability, { pool: app.dbPool });

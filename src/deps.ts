@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { UserStates } from './auth/user-states.ts';
 import type { Config } from './config/index.ts';
 import type { Database } from './db/index.ts';
 import type { LoadedSpec } from './spec/index.ts';
@@ -11,4 +12,6 @@ export interface AppDeps {
   redis: Redis | undefined;
   log: FastifyBaseLogger;
   spec: LoadedSpec;
+  /** Each user's auth state, cached until the user row changes (src/auth/user-states.ts). */
+  userStates: UserStates;
 }

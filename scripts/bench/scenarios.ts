@@ -106,6 +106,9 @@ export function serviceScenarios(target: Proc, seeded: Seeded, upstreamPages: nu
 
 export interface LoginResult extends Measured {
   asked: number;
+  /** Logins answered 200, and refused with 503 (the hashing queue full). */
+  ok: number;
+  refused: number;
 }
 
 /**
@@ -118,6 +121,8 @@ export async function logins(url: string, perSecond: number, duration: number): 
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
+  let ok = 0;
+  let refused = 0;
   const one = async () => {
     const started = performance.now();
     try {
@@ -128,6 +133,8 @@ export async function logins(url: string, perSecond: number, duration: number): 
       });
       await res.arrayBuffer();
       if (res.status < 200 || res.status > 299) non2xx += 1;
+      if (res.status === 200) ok += 1;
+      if (res.status === 503) refused += 1;
       latencies.push(performance.now() - started);
     } catch {
       errors += 1;
@@ -154,5 +161,7 @@ export async function logins(url: string, perSecond: number, duration: number): 
     non2xx,
     errors,
     asked: count,
+    ok,
+    refused,
   };
 }

@@ -185,7 +185,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's role
-         * @description Sets the user's role; `is_staff` follows (true for admins only) and the permissions become those of the new role, at once: every request is checked against the user's current role, so tokens issued before the change grant the new role's permissions only (a demoted admin's old token may still read, but no longer manage users), and refresh issues the new role. Requires `manage:users` (admins).
+         * @description Sets the user's role; `is_staff` follows (true for admins only) and the permissions become those of the new role, at once (within 1 second on the deployment's other servers): every request is checked against the user's current role, so tokens issued before the change grant the new role's permissions only (a demoted admin's old token may still read, but no longer manage users), and refresh issues the new role. Requires `manage:users` (admins).
          */
         patch: operations["updateUserRole"];
         trace?: never;

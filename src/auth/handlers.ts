@@ -93,7 +93,7 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async updateUserRole(request) {
-      return toUser(await setRole(db, request.params.id, request.body.role));
+      return toUser(await setRole(db, deps.userStates, request.params.id, request.body.role));
     },
   };
 }

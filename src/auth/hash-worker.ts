@@ -1,18 +1,13 @@
-// One password-hashing thread of src/auth/hash-pool.ts: scrypt runs synchronously here, on this thread, whose
-// priority is lowered so that a flood of logins slows logins, not every other request.
-import { scryptSync } from 'node:crypto';
+// One password-hashing thread of src/auth/hash-pool.ts (a piscina worker): the hash runs synchronously here, on
+// this thread, whose priority is lowered so that a flood of logins slows logins, not every other request.
+import { argon2Sync, scryptSync } from 'node:crypto';
 import { setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
 
-export interface HashJob {
-  id: number;
-  password: string;
-  salt: Buffer;
-  N: number;
-  r: number;
-  p: number;
-  length: number;
-}
+/** One derivation: argon2id for new hashes, scrypt for hashes stored before it (checked, then replaced). */
+export type HashInput = { password: string; salt: Buffer; length: number } & (
+  | { algorithm: 'argon2id'; memoryKiB: number; passes: number; parallelism: number }
+  | { algorithm: 'scrypt'; N: number; r: number; p: number }
+);
 
 try {
   // pid 0: on Linux, the calling thread only.
@@ -21,16 +16,24 @@ try {
   // Not permitted on this platform: the work still runs, at normal priority.
 }
 
-parentPort?.on('message', (job: HashJob) => {
-  try {
-    const key = scryptSync(job.password.normalize('NFC'), job.salt, job.length, {
-      N: job.N,
-      r: job.r,
-      p: job.p,
-      maxmem: 256 * job.N * job.r + 1024 * 1024,
+/** The key, or nothing for a job its pool marked as abandoned (its client has gone). */
+export default function hash(job: HashInput & { skip?: boolean }): Buffer | undefined {
+  if (job.skip) return undefined;
+  const password = job.password.normalize('NFC');
+  if (job.algorithm === 'argon2id') {
+    return argon2Sync('argon2id', {
+      message: password,
+      nonce: job.salt,
+      memory: job.memoryKiB,
+      passes: job.passes,
+      parallelism: job.parallelism,
+      tagLength: job.length,
     });
-    parentPort?.postMessage({ id: job.id, key });
-  } catch (error) {
-    parentPort?.postMessage({ id: job.id, error: (error as Error).message });
   }
-});
+  return scryptSync(password, job.salt, job.length, {
+    N: job.N,
+    r: job.r,
+    p: job.p,
+    maxmem: 256 * job.N * job.r + 1024 * 1024,
+  });
+}

@@ -11,15 +11,18 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-// Every authenticated request reads this (the token's user must exist, with its current role): one primary-key
-// lookup, compiled once (src/db/compiled.ts).
-const userRole = compiledOnce(
+// Every authenticated request needs this (the token's user must exist, with its current role): one primary-key
+// lookup, compiled once (src/db/compiled.ts), whose row src/auth/user-states.ts caches as it is. Columns that
+// decide whether a token is honoured belong here, and ride along in the cache.
+const userAuthState = compiledOnce(
   (db: Db, id: number) => db.selectFrom('users').select('role').where('id', '=', id),
   [1] as [number],
 );
 
-export async function findUserRole(db: Db, id: number): Promise<string | undefined> {
-  return (await userRole(db, id))[0]?.role;
+export type UserAuthState = Awaited<ReturnType<typeof userAuthState>>[number];
+
+export async function findUserAuthState(db: Db, id: number): Promise<UserAuthState | undefined> {
+  return (await userAuthState(db, id))[0];
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */

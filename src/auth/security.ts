@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { AppError, forbidden, retryAfter, unauthorized } from '../errors/index.ts';
 import { permissionsOf } from './permissions.ts';
-import { findUserRole } from './queries.ts';
 import { createJwksClient, type JwksClient, JwksUnavailableError } from './jwks.ts';
 
 export interface AuthUser {
@@ -69,7 +68,8 @@ const MAX_ID = 2_147_483_647;
 
 /**
  * The token's signature and claims (exp, iss, aud required; see the @fastify/jwt registration), then its user:
- * a deleted user's token is refused, and privileges follow the user's current role, not the one in the token.
+ * a deleted user's token is refused, and privileges follow the user's current role, not the one in the token
+ * (read through the user-state cache, src/auth/user-states.ts, within its staleness bound).
  */
 async function verifyLocal(app: FastifyInstance, token: string): Promise<AuthUser> {
   let payload: AccessTokenPayload;
@@ -87,9 +87,9 @@ async function verifyLocal(app: FastifyInstance, token: string): Promise<AuthUse
   if (typeof sub !== 'string' || !SUBJECT.test(sub) || Number(sub) > MAX_ID) throw unauthorized(INVALID);
   if (typeof payload.username !== 'string') throw unauthorized(INVALID);
   const id = Number(sub);
-  const role = await findUserRole(app.deps.db, id);
-  if (role === undefined) throw unauthorized('the user of this token no longer exists');
-  return { id, username: payload.username, role, permissions: permissionsOf(role) };
+  const state = await app.deps.userStates.get(id);
+  if (state === undefined) throw unauthorized('the user of this token no longer exists');
+  return { id, username: payload.username, role: state.role, permissions: permissionsOf(state.role) };
 }
 
 async function verifyExternal(

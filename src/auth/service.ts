@@ -3,6 +3,7 @@ import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { badRequest, AppError, notFound } from '../errors/index.ts';
+import type { UserStates } from './user-states.ts';
 import { type Abandoned, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
 import { permissionsOf, type Role } from './permissions.ts';
 import {
@@ -106,8 +107,13 @@ export async function listUsers(db: Database, page: { limit: number; offset: num
   return { users, total };
 }
 
-export async function setRole(db: Database, id: number, role: Role): Promise<UserRow> {
+/**
+ * The new role takes effect in this process from its next request (the cached state is dropped after the commit),
+ * and on the other replicas within the cache's bound (the users table's trigger notifies them).
+ */
+export async function setRole(db: Database, userStates: UserStates, id: number, role: Role): Promise<UserRow> {
   const user = await updateUserRole(db, id, role);
+  userStates.forget(id);
   if (!user) throw notFound(`user ${id} not found`);
   return user;
 }

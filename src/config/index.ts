@@ -27,8 +27,16 @@ export interface Config {
     readonly externalAudience: string | undefined;
   };
   readonly passwordMinLength: number;
-  /** Password-hashing threads and how many hashes may wait for one (src/auth/hash-pool.ts). */
-  readonly hashing: { readonly workers: number; readonly queue: number };
+  /**
+   * Password-hashing threads and how many hashes may wait for one (src/auth/hash-pool.ts), and argon2id's cost
+   * for new hashes (src/auth/passwords.ts).
+   */
+  readonly hashing: {
+    readonly workers: number;
+    readonly queue: number;
+    readonly memoryKiB: number;
+    readonly passes: number;
+  };
   readonly admin: { readonly username: string; readonly password: string } | undefined;
   readonly movieApi: {
     readonly url: string;
@@ -232,7 +240,13 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       externalAudience,
     },
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1024),
-    hashing: { workers: int(env, 'HASH_WORKERS', 2, 1, 64), queue: int(env, 'HASH_QUEUE', 64, 0, 100_000) },
+    hashing: {
+      workers: int(env, 'HASH_WORKERS', 2, 1, 64),
+      queue: int(env, 'HASH_QUEUE', 64, 0, 100_000),
+      // OWASP's minimum for argon2id is m = 19 MiB, t = 2, p = 1.
+      memoryKiB: int(env, 'HASH_MEMORY_KIB', 19_456, 19_456, 262_144),
+      passes: int(env, 'HASH_PASSES', 2, 2, 16),
+    },
     admin: adminUsername && adminPassword ? { username: adminUsername, password: adminPassword } : undefined,
     movieApi: {
       url: url(env, 'MOVIE_API_URL', ['http:', 'https:']) ?? 'https://demo.credy.in/api/v1/maya/movies/',

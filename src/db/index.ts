@@ -4,10 +4,22 @@ import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { acquiring, markConnectionLost } from '../errors/unavailable.ts';
 import { lockDataFolder, socketPath } from './lock.ts';
-import { serveOnSocket } from './socket.ts';
+import { type NotificationHandler, serveOnSocket } from './socket.ts';
 import type { DB } from './types.ts';
 
 export type Database = Kysely<DB>;
+
+/**
+ * Where a process hears the database's NOTIFYs: PostgreSQL on a connection of its own (opened by the listener,
+ * src/auth/user-changes.ts); PGlite in its one session, where a listener is called as the notifying commit
+ * returns, whether the commit was the process's own or a socket client's.
+ */
+export type Notifications =
+  | { engine: 'postgres'; url: string }
+  | {
+      engine: 'pglite';
+      listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+    };
 
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
@@ -137,6 +149,7 @@ export function createDatabase(options: DatabaseOptions): {
   db: Database;
   engine: 'postgres' | 'pglite';
   pool?: pg.Pool;
+  notifications: Notifications;
 } {
   if (options.databaseUrl) {
     const pool = createPool(
@@ -145,13 +158,27 @@ export function createDatabase(options: DatabaseOptions): {
       options.onIdleError,
       options.preparedStatements ?? true,
     );
-    return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres', pool };
+    return {
+      db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
+      engine: 'postgres',
+      pool,
+      notifications: { engine: 'postgres', url: options.databaseUrl },
+    };
   }
   if (options.dataDir.startsWith('memory://')) {
     const pglite = new PGlite(options.dataDir, pgliteOptions());
-    return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) }), engine: 'pglite' };
+    return {
+      db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) }),
+      engine: 'pglite',
+      notifications: { engine: 'pglite', listen: (channel, callback) => pglite.listen(channel, callback) },
+    };
   }
-  return { db: new OwnedFolderDatabase(options.dataDir), engine: 'pglite' };
+  const db = new OwnedFolderDatabase(options.dataDir);
+  return {
+    db,
+    engine: 'pglite',
+    notifications: { engine: 'pglite', listen: (channel, callback) => db.listen(channel, callback) },
+  };
 }
 
 /**
@@ -180,15 +207,20 @@ class OwnedFolderDatabase extends Kysely<DB> {
   readonly #dataDir: string;
   readonly #release: () => void;
   readonly #ready: Promise<{ pglite: PGlite; stopServing: () => Promise<void> }>;
+  readonly #socketListeners: Set<NotificationHandler>;
 
   constructor(dataDir: string) {
     if (openFolders.has(dataDir)) throw new Error(`data folder ${dataDir} is already open in this process`);
     const release = lockDataFolder(dataDir);
     openFolders.add(dataDir);
+    const socketListeners = new Set<NotificationHandler>();
     const ready = (async () => {
       const pglite = new PGlite(dataDir, pgliteOptions());
       await pglite.waitReady;
-      return { pglite, stopServing: await serveOnSocket(pglite, socketPath(dataDir)) };
+      const relay: NotificationHandler = (channel, payload) => {
+        for (const listener of socketListeners) listener(channel, payload);
+      };
+      return { pglite, stopServing: await serveOnSocket(pglite, socketPath(dataDir), relay) };
     })();
     // Reported by the first query, which awaits it.
     ready.catch(() => {});
@@ -196,6 +228,21 @@ class OwnedFolderDatabase extends Kysely<DB> {
     this.#dataDir = dataDir;
     this.#release = release;
     this.#ready = ready;
+    this.#socketListeners = socketListeners;
+  }
+
+  /** pglite.listen, and the same channel's NOTIFYs from socket clients' commits (the CLI beside the server). */
+  async listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>> {
+    const { pglite } = await this.#ready;
+    const fromSocket: NotificationHandler = (name, payload) => {
+      if (name === channel) callback(payload);
+    };
+    this.#socketListeners.add(fromSocket);
+    const unlisten = await pglite.listen(channel, callback);
+    return async () => {
+      this.#socketListeners.delete(fromSocket);
+      if (!pglite.closed) await unlisten();
+    };
   }
 
   override async destroy(): Promise<void> {

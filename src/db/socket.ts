@@ -66,7 +66,11 @@ async function startupReply(pglite: PGlite): Promise<Buffer> {
  *
  * Returns a function that disconnects every client (rolling back what they left open) and stops listening.
  */
-export async function serveOnSocket(pglite: PGlite, path: string): Promise<() => Promise<void>> {
+export async function serveOnSocket(
+  pglite: PGlite,
+  path: string,
+  onNotification: NotificationHandler = () => {},
+): Promise<() => Promise<void>> {
   const greeting = await startupReply(pglite);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // Only the lock holder gets here: a socket file left behind is a dead owner's.
@@ -75,7 +79,7 @@ export async function serveOnSocket(pglite: PGlite, path: string): Promise<() =>
   const done = new Set<Promise<void>>();
   const server = createServer({ allowHalfOpen: false }, (socket) => {
     sockets.add(socket);
-    const finished = serveClient(pglite, socket, greeting).finally(() => {
+    const finished = serveClient(pglite, socket, greeting, onNotification).finally(() => {
       sockets.delete(socket);
       done.delete(finished);
     });
@@ -98,8 +102,34 @@ export async function serveOnSocket(pglite: PGlite, path: string): Promise<() =>
   };
 }
 
+/** A NOTIFY's channel and payload. */
+export type NotificationHandler = (channel: string, payload: string) => void;
+
+/**
+ * PGlite is one session: a NOTIFY committed by a socket client reaches that client's output, not the process's
+ * own listeners (pglite.listen), so the NotificationResponse messages ('A') are picked out of it and handed on.
+ */
+function relayNotifications(output: Buffer, onNotification: NotificationHandler): void {
+  for (let at = 0; at + 5 <= output.length; at += 1 + output.readInt32BE(at + 1)) {
+    if (output[at] !== 0x41) continue;
+    const channelStart = at + 9;
+    const channelEnd = output.indexOf(0, channelStart);
+    const payloadEnd = output.indexOf(0, channelEnd + 1);
+    if (channelEnd === -1 || payloadEnd === -1) return;
+    onNotification(
+      output.toString('utf8', channelStart, channelEnd),
+      output.toString('utf8', channelEnd + 1, payloadEnd),
+    );
+  }
+}
+
 /** Resolves when the client has gone and its turn, if it had one, is given back. */
-function serveClient(pglite: PGlite, socket: Socket, greeting: Buffer): Promise<void> {
+function serveClient(
+  pglite: PGlite,
+  socket: Socket,
+  greeting: Buffer,
+  onNotification: NotificationHandler,
+): Promise<void> {
   let buffer = Buffer.alloc(0);
   let started = false;
   let releaseTurn: (() => void) | undefined;
@@ -133,7 +163,11 @@ function serveClient(pglite: PGlite, socket: Socket, greeting: Buffer): Promise<
     await pglite.runExclusive(() =>
       pglite.execProtocolRawStream(message, { onRawData: (chunk) => out.push(Buffer.from(chunk)) }),
     );
-    if (out.length > 0 && !socket.destroyed) socket.write(Buffer.concat(out));
+    if (out.length > 0) {
+      const output = Buffer.concat(out);
+      relayNotifications(output, onNotification);
+      if (!socket.destroyed) socket.write(output);
+    }
     // Sync and Query end with ReadyForQuery: the client's statements are done unless a transaction is open.
     if ((type === 'S' || type === 'Q') && !pglite.isInTransaction()) await giveTurnBack();
     else idleTimer = setTimeout(() => socket.destroy(), IDLE_TURN_TIMEOUT_MS).unref();

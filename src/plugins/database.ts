@@ -2,13 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
 import type { Config } from '../config/index.ts';
-import { createDatabase, type Database } from '../db/index.ts';
+import { createDatabase, type Database, type Notifications } from '../db/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
     /** The pg pool behind `db`, when the app opened one itself over PostgreSQL (PGlite has none). */
     dbPool: pg.Pool | undefined;
+    /** Where the app hears the database's NOTIFYs; undefined for a caller's database given without them. */
+    dbNotifications: Notifications | undefined;
   }
 }
 
@@ -16,13 +18,15 @@ export interface DatabaseOptions {
   config: Config;
   /** A database the caller owns (tests): used as it is and left open on close. */
   db?: Database | undefined;
+  notifications?: Notifications | undefined;
 }
 
 /** The app's database: the caller's, or one opened from config and closed with the app. */
-async function database(app: FastifyInstance, { config, db }: DatabaseOptions) {
+async function database(app: FastifyInstance, { config, db, notifications }: DatabaseOptions) {
   if (db) {
     app.decorate('db', db);
     app.decorate('dbPool', undefined);
+    app.decorate('dbNotifications', { getter: () => notifications });
     return;
   }
   const created = createDatabase({
@@ -36,6 +40,7 @@ async function database(app: FastifyInstance, { config, db }: DatabaseOptions) {
   });
   app.decorate('db', created.db);
   app.decorate('dbPool', created.pool);
+  app.decorate('dbNotifications', { getter: () => created.notifications });
   app.addHook('onClose', () => created.db.destroy());
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, createSign, type KeyObject } from 'node:crypto';
+import { createHmac, createSign, type KeyObject, randomBytes, scryptSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import type { Env } from '../../src/config/index.ts';
@@ -19,6 +19,13 @@ export function register(app: FastifyInstance, username: string, password = 'cor
 /** Logs in through the typed client; anything but 200 throws with the status and message. */
 export function login(app: FastifyInstance, username: string, password = 'correct-horse-battery') {
   return unwrap(client(app).POST('/api/auth/token/', { body: { username, password } }));
+}
+
+/** A stored hash of the format before argon2id (`scrypt$N$r$p$salt$hash`, base64url), as its users still have. */
+export function scryptHash(password: string, N = 2 ** 15, r = 8, p = 1): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password.normalize('NFC'), salt, 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

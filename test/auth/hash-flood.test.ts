@@ -5,7 +5,15 @@ import t from 'tap';
 import { AbandonedError, HashPool } from '../../src/auth/hash-pool.ts';
 import { SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
 
-const job = () => ({ password: 'correct-horse-battery', salt: randomBytes(16), N: 2 ** 14, r: 8, p: 1, length: 32 });
+const job = () => ({
+  password: 'correct-horse-battery',
+  salt: randomBytes(16),
+  algorithm: 'argon2id' as const,
+  memoryKiB: 19_456,
+  passes: 2,
+  parallelism: 1,
+  length: 32,
+});
 
 t.test('the pool: a full queue refuses at once with Retry-After; a gone client’s queued hash never runs', async (t) => {
   const pool = new HashPool({ workers: 1, queue: 2 });

@@ -1,9 +1,9 @@
 import t from 'tap';
 import { checkCredentials } from '../../src/auth/service.ts';
-import { CURRENT_PARAMS, hashingPool, hashPassword } from '../../src/auth/passwords.ts';
+import { currentParams, hashingPool, hashPassword } from '../../src/auth/passwords.ts';
 import { inject } from '../helpers/app.ts';
 import { createUser } from '../helpers/users.ts';
-import { authTestApp, login, register } from './fixtures.ts';
+import { authTestApp, login, register, scryptHash } from './fixtures.ts';
 
 const { app, db, config } = await authTestApp(t);
 await register(app, 'known', 'the-right-password');
@@ -30,7 +30,7 @@ t.test('an unknown user and a wrong password get the very same 401', async (t) =
 });
 
 t.test('the same password work is done whether the user exists or not', async (t) => {
-  // The hashing pool counts the scrypt runs its threads finish: the real work, without mocks.
+  // The hashing pool counts the hashes its threads finish: the real work, without mocks.
   const runs = () => hashingPool().derivations;
   // The dummy hash is made once per process, on first need; not part of a login's cost.
   await checkCredentials(db, { username: 'warm-up' }, 'warm-up-password');
@@ -42,12 +42,15 @@ t.test('the same password work is done whether the user exists or not', async (t
   ] as const) {
     const before = runs();
     t.equal(await checkCredentials(db, login, password), undefined, JSON.stringify(login));
-    t.equal(runs() - before, 1, `one scrypt run for ${JSON.stringify(login)}`);
+    t.equal(runs() - before, 1, `one hash for ${JSON.stringify(login)}`);
   }
-  // The dummy hash is made with CURRENT_PARAMS; so are the stored ones: both paths derive with the same cost.
+  // The dummy hash is made with the current parameters; so are the stored ones: both paths cost the same.
   const stored = await db.selectFrom('users').select('password_hash').where('username', '=', 'known').executeTakeFirstOrThrow();
-  const { N, r, p } = CURRENT_PARAMS;
-  t.match(stored.password_hash, new RegExp(`^scrypt\\$${N}\\$${r}\\$${p}\\$`), 'stored hashes use the current parameters');
+  const { memoryKiB, passes, parallelism } = currentParams();
+  t.ok(
+    stored.password_hash.startsWith(`$argon2id$v=19$m=${memoryKiB},t=${passes},p=${parallelism}$`),
+    'stored hashes use the current parameters',
+  );
 });
 
 t.test('a user whose stored hash is unusable cannot log in (and it costs the same)', async (t) => {
@@ -62,18 +65,30 @@ t.test('a user whose stored hash is unusable cannot log in (and it costs the sam
   }
 });
 
-t.test('hashes made with older parameters still verify and are upgraded at login', async (t) => {
+t.test('scrypt hashes, and argon2id weaker than the setting, still verify and are upgraded at login', async (t) => {
+  const storedHash = async () =>
+    (await db.selectFrom('users').select('password_hash').where('username', '=', 'old-timer').executeTakeFirstOrThrow())
+      .password_hash;
   await register(app, 'old-timer', 'old-timer-password');
-  const weak = await hashPassword('old-timer-password', { N: 1024, r: 8, p: 1 });
+  const old = scryptHash('old-timer-password');
+  await db.updateTable('users').set({ password_hash: old }).where('username', '=', 'old-timer').execute();
+  await login(app, 'old-timer', 'old-timer-password');
+  t.match(await storedHash(), /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/, 'the scrypt hash became argon2id');
+  await login(app, 'old-timer', 'old-timer-password');
+
+  const weak = await hashPassword('old-timer-password', { memoryKiB: 8192, passes: 2, parallelism: 1 });
   await db.updateTable('users').set({ password_hash: weak }).where('username', '=', 'old-timer').execute();
   await login(app, 'old-timer', 'old-timer-password');
-  const row = await db
-    .selectFrom('users')
-    .select('password_hash')
-    .where('username', '=', 'old-timer')
-    .executeTakeFirstOrThrow();
-  t.match(row.password_hash, /^scrypt\$32768\$8\$1\$/);
+  t.match(await storedHash(), /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/, 'the weaker hash was upgraded');
+  const kept = await storedHash();
   await login(app, 'old-timer', 'old-timer-password');
+  t.equal(await storedHash(), kept, 'a current hash is left alone');
+  const refused = await inject(app, {
+    method: 'POST',
+    url: '/api/auth/token/',
+    payload: { username: 'old-timer', password: 'a-wrong-password' },
+  });
+  t.equal(refused.statusCode, 401);
 });
 
 t.test('login is case-insensitive on the username and answers a token pair', async (t) => {

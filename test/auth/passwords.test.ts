@@ -1,16 +1,19 @@
 import t from 'tap';
 import {
-  CURRENT_PARAMS,
+  currentParams,
   hashPassword,
   needsRehash,
+  OWASP_ARGON2,
   passwordProblem,
   verifyPassword,
 } from '../../src/auth/passwords.ts';
+import { scryptHash } from './fixtures.ts';
 
-t.test('hashes are scrypt$N$r$p$salt$hash, salted, and verify only the right password', async (t) => {
+t.test('new hashes are argon2id at OWASP strength in the PHC format, salted, and verify only the right password', async (t) => {
   const hash = await hashPassword('correct-horse-battery');
-  t.match(hash, /^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
-  t.same(CURRENT_PARAMS, { N: 32768, r: 8, p: 1 });
+  t.match(hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+  t.same(currentParams(), { memoryKiB: 19_456, passes: 2, parallelism: 1 });
+  t.same(OWASP_ARGON2, currentParams(), 'the default is the OWASP setting');
   t.not(await hashPassword('correct-horse-battery'), hash, 'a new salt each time');
   t.equal(await verifyPassword('correct-horse-battery', hash), true);
   t.equal(await verifyPassword('correct-horse-batterY', hash), false);
@@ -19,28 +22,55 @@ t.test('hashes are scrypt$N$r$p$salt$hash, salted, and verify only the right pas
 });
 
 t.test('the parameters stored with a hash are the ones used to check it', async (t) => {
-  const cheap = await hashPassword('old-password', { N: 1024, r: 4, p: 2 });
-  t.match(cheap, /^scrypt\$1024\$4\$2\$/);
-  t.equal(await verifyPassword('old-password', cheap), true);
-  t.equal(await verifyPassword('other-password', cheap), false);
-  t.equal(needsRehash(cheap), true, 'older parameters want an upgrade');
+  const stronger = await hashPassword('strong-password', { memoryKiB: 24_576, passes: 3, parallelism: 1 });
+  t.match(stronger, /^\$argon2id\$v=19\$m=24576,t=3,p=1\$/);
+  t.equal(await verifyPassword('strong-password', stronger), true);
+  t.equal(await verifyPassword('other-password', stronger), false);
+  t.equal(needsRehash(stronger), false, 'stronger than the setting: kept');
+  const weaker = await hashPassword('old-password', { memoryKiB: 8192, passes: 2, parallelism: 1 });
+  t.equal(await verifyPassword('old-password', weaker), true);
+  t.equal(needsRehash(weaker), true, 'weaker than the setting: upgraded at the next login');
+  t.equal(needsRehash(await hashPassword('x', { memoryKiB: 19_456, passes: 1, parallelism: 1 })), true);
+});
+
+t.test('scrypt hashes from before argon2id still verify, and want an upgrade', async (t) => {
+  for (const [N, r, p] of [
+    [2 ** 15, 8, 1],
+    [1024, 4, 2],
+  ] as const) {
+    const old = scryptHash('old-password', N, r, p);
+    t.equal(await verifyPassword('old-password', old), true, `scrypt N=${N} r=${r} p=${p}`);
+    t.equal(await verifyPassword('other-password', old), false);
+    t.equal(needsRehash(old), true);
+  }
 });
 
 t.test('no stored hash, or an unusable one, never verifies', async (t) => {
   const good = await hashPassword('pw-123456');
-  const [, n, r, p, salt, key] = good.split('$');
+  const [, , v, costs, salt, key] = good.split('$');
+  const old = scryptHash('pw-123456');
+  const [, n, r, p, oldSalt, oldKey] = old.split('$');
   for (const stored of [
     undefined,
     '',
     'placeholder:not-a-hash',
-    `bcrypt$${n}$${r}$${p}$${salt}$${key}`,
-    `scrypt$${n}$${r}$${p}$${salt}`,
-    `scrypt$0$${r}$${p}$${salt}$${key}`,
-    `scrypt$${2 ** 30}$${r}$${p}$${salt}$${key}`,
-    `scrypt$${n}$${r}$${p}$$${key}`,
+    `$argon2i$${v}$${costs}$${salt}$${key}`,
+    `$argon2id$v=16$${costs}$${salt}$${key}`,
+    `$argon2id$${v}$m=19456,t=2$${salt}$${key}`,
+    `$argon2id$${v}$m=${2 ** 30},t=2,p=1$${salt}$${key}`,
+    `$argon2id$${v}$m=19456,t=1000,p=1$${salt}$${key}`,
+    `$argon2id$${v}$${costs}$$${key}`,
+    `$argon2id$${v}$${costs}$${salt}`,
+    `argon2id$${v}$${costs}$${salt}$${key}`,
+    `bcrypt$${n}$${r}$${p}$${oldSalt}$${oldKey}`,
+    `scrypt$${n}$${r}$${p}$${oldSalt}`,
+    `scrypt$0$${r}$${p}$${oldSalt}$${oldKey}`,
+    `scrypt$${2 ** 30}$${r}$${p}$${oldSalt}$${oldKey}`,
+    `scrypt$${n}$${r}$${p}$$${oldKey}`,
   ]) {
     t.equal(await verifyPassword('pw-123456', stored), false, String(stored));
   }
+  t.equal(await verifyPassword('pw-123456', old), true, 'the intact scrypt hash does');
   t.equal(needsRehash('placeholder:not-a-hash'), true);
 });
 

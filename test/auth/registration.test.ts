@@ -147,6 +147,6 @@ t.test('usernames are stored trimmed; new users are members', async (t) => {
     .selectAll()
     .where('username', '=', 'spaced')
     .executeTakeFirstOrThrow();
-  t.match(row.password_hash, /^scrypt\$/, 'a hash is stored, not the password');
+  t.match(row.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/, 'a hash is stored, not the password');
   t.notMatch(row.password_hash, /spaced-password/);
 });

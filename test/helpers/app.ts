@@ -39,7 +39,11 @@ export interface TestApp {
 export async function buildTestApp(t: Test, env: Env = {}, database?: TestDatabase): Promise<TestApp> {
   const own = database ?? (await createTestDatabase(t));
   const { config } = loadConfig(testEnv(env));
-  const app = await buildApp(config, { db: own.db, logger: false });
+  // On PGlite a NOTIFY reaches the app as the test's own write commits, so the user-state cache is in use and
+  // every direct change to a user row must take effect at once. On PostgreSQL it would arrive a moment later:
+  // tests there read per request, and test/auth/user-states.test.ts covers the cache.
+  const notifications = own.engine === 'pglite' ? own.notifications : undefined;
+  const app = await buildApp(config, { db: own.db, notifications, logger: false });
   t.teardown(() => app.close());
   return { app, db: own.db, database: own, config };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Test } from 'tap';
-import { createDatabase, createPool, type Database } from '../../src/db/index.ts';
+import { createDatabase, createPool, type Database, type Notifications } from '../../src/db/index.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import type { DB } from '../../src/db/types.ts';
 
@@ -10,6 +10,8 @@ export interface TestDatabase {
   engine: 'postgres' | 'pglite';
   /** Connection string of this file's own database (PostgreSQL only), for extra server processes. */
   url: string | undefined;
+  /** How an app hears this database's NOTIFYs (the user-state cache listens on them). */
+  notifications: Notifications;
 }
 
 /**
@@ -47,11 +49,11 @@ export async function createTestDatabase(
     url = scratch.url;
     t.teardown(scratch.drop);
   }
-  const { db, engine } = createDatabase({ databaseUrl: url, dataDir: 'memory://', poolSize: 20 });
+  const { db, engine, notifications } = createDatabase({ databaseUrl: url, dataDir: 'memory://', poolSize: 20 });
   // Registered after the drop above, so it runs first: tap runs teardowns in reverse order.
   t.teardown(() => db.destroy());
   if (options.migrate !== false) await migrateToLatest(db);
-  return { db, engine, url };
+  return { db, engine, url, notifications };
 }
 
 /** How many rows `table` holds: compared before and after a request that must write nothing. */

@@ -20,14 +20,14 @@ async function failedStart(t: Parameters<typeof startServer>[0], env: Record<str
 
 const oldNode = ['/usr/bin/node', '/usr/local/bin/node']
   .map((path) => ({ path, version: spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout?.trim() }))
-  .find(({ version }) => version && Number(/^v(\d+)/.exec(version)?.[1]) < 22);
+  .find(({ version }) => version && Number(/^v(\d+)/.exec(version)?.[1]) < 24);
 
-const noOldNode = !oldNode && 'no Node.js older than 22 on this machine';
+const noOldNode = !oldNode && 'no Node.js older than 24 on this machine';
 t.test('an old Node.js gets one line naming the version needed', { skip: noOldNode }, async (t) => {
   const run = spawnSync(oldNode!.path, ['bin/marquee.js'], { cwd: ROOT, encoding: 'utf8', env: {} });
   t.not(run.status, 0, `${oldNode!.version}: exits non-zero`);
   t.equal(run.stdout, '');
-  t.match(run.stderr, /^Marquee needs Node\.js >=22\.19; this is Node\.js \d+\.\d+\.\d+ \(.+\)\.\n$/);
+  t.match(run.stderr, /^Marquee needs Node\.js >=24\.7; this is Node\.js \d+\.\d+\.\d+ \(.+\)\.\n$/);
 });
 
 t.test('a busy port: one line naming it, within 5 s, before the database is touched', async (t) => {
