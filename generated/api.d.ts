@@ -572,7 +572,7 @@ export interface paths {
         };
         /**
          * Read a message (counts a view)
-         * @description Returns the message after adding one to its `views`, atomically, so concurrent reads are all counted and each sees its own new value. Anyone may read.
+         * @description Returns the message after adding one to its `views`, atomically, so concurrent reads are all counted and each sees its own new value. Anyone may read. The `ETag` follows the message's content (id, content, author, `updated_at`), not its view count, so a read answered 304 because of `If-None-Match` still counts its view.
          */
         get: operations["getMessage"];
         /**
@@ -763,7 +763,7 @@ export interface components {
          * @description What went wrong, stable across releases: switch on this, not on `message`. Each response lists the codes it can carry; one code always comes with the same status.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "last_actor_of_movie" | "payload_too_large" | "unsupported_media_type" | "movie_needs_actor" | "unknown_reference" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out";
+        ErrorCode: "validation_failed" | "malformed_request" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "idempotency_in_progress" | "last_actor_of_movie" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "movie_needs_actor" | "unknown_reference" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out";
         /**
          * @description A user's role; its permissions are listed under the `bearerAuth` scheme.
          * @enum {string}
@@ -1130,6 +1130,99 @@ export interface components {
         };
     };
     responses: {
+        /** @description The request breaks the schema (`details` names each offending field), or its `cursor` is malformed or belongs to another list (`invalid_cursor`). */
+        ListBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 400,
+                 *       "code": "invalid_cursor",
+                 *       "message": "invalid cursor"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "validation_failed" | "malformed_request" | "invalid_cursor";
+                };
+            };
+        };
+        /** @description The `If-None-Match` tag is still current; no body. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The `If-Match` tag is not the resource's current one; nothing changed. */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 412,
+                 *       "code": "precondition_failed",
+                 *       "message": "the resource has changed"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "precondition_failed";
+                };
+            };
+        };
+        /** @description A request with the same `Idempotency-Key` is still being answered; retry after `Retry-After` seconds to get its replay. */
+        IdempotencyInProgress: {
+            headers: {
+                /**
+                 * @description Seconds to wait before retrying.
+                 * @example 1
+                 */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 409,
+                 *       "code": "idempotency_in_progress",
+                 *       "message": "a request with this idempotency key is in progress"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "idempotency_in_progress";
+                };
+            };
+        };
+        /** @description The `Idempotency-Key` was already used for a request with another body. */
+        IdempotencyKeyReused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 422,
+                 *       "code": "idempotency_key_reused",
+                 *       "message": "this idempotency key was used with another request body"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "idempotency_key_reused";
+                };
+            };
+        };
         /** @description Malformed JSON, or the request breaks the schema; `details` names each offending field. */
         BadRequest: {
             headers: {
@@ -1281,7 +1374,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "movie_needs_actor" | "unknown_reference";
+                    code?: "movie_needs_actor" | "unknown_reference" | "idempotency_key_reused";
                 };
             };
         };
@@ -1429,9 +1522,42 @@ export interface components {
          * @example 20
          */
         Limit: number;
+        /**
+         * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+         * @example WyJhY3RvcnMiLDI4XQ
+         */
+        Cursor: string;
+        /**
+         * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+         * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+         */
+        IfNoneMatch: string;
+        /**
+         * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+         * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+         */
+        IfMatch: string;
+        /**
+         * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+         * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The resource's strong entity tag; it changes whenever the representation does (for a message, whenever its content does: not with its view count).
+         * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+         */
+        ETag: string;
+        /**
+         * @description RFC 8288: `rel="next"` with a cursor URL (a relative reference, resolved against the request's URL) when more rows follow, whatever paging the request used; no header on the last page.
+         * @example </actors?limit=20&cursor=WyJhY3RvcnMiLDI4XQ>; rel="next"
+         */
+        Link: string;
+        /** @description `true` when this answer is the replay of an earlier request with the same `Idempotency-Key`. */
+        "Idempotent-Replayed": "true";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1665,7 +1791,13 @@ export interface operations {
     getCurrentUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1674,6 +1806,7 @@ export interface operations {
             /** @description The current user. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1699,6 +1832,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
@@ -1801,6 +1935,11 @@ export interface operations {
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+                 * @example WyJhY3RvcnMiLDI4XQ
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -1811,6 +1950,7 @@ export interface operations {
             /** @description One page of users. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1864,7 +2004,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
@@ -1873,7 +2013,13 @@ export interface operations {
     updateUserRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -1897,6 +2043,7 @@ export interface operations {
             /** @description The updated user. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1930,6 +2077,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             default: components["responses"]["Error"];
@@ -1948,6 +2096,11 @@ export interface operations {
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+                 * @example WyJhY3RvcnMiLDI4XQ
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -1958,6 +2111,7 @@ export interface operations {
             /** @description One page of actors; `total_actors` counts all of them. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1988,7 +2142,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActorList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
@@ -1997,7 +2151,13 @@ export interface operations {
     createActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2010,6 +2170,7 @@ export interface operations {
             /** @description Created; the new actor with its movies. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2041,6 +2202,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
@@ -2050,7 +2212,13 @@ export interface operations {
     getActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2065,6 +2233,7 @@ export interface operations {
             /** @description The actor. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2092,6 +2261,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActorResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2102,7 +2272,13 @@ export interface operations {
     deleteActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2117,6 +2293,7 @@ export interface operations {
             /** @description Deleted; `deleted` and `actor_id` are the deleted actor's id, `actor` the record as it was. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2143,13 +2320,20 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             default: components["responses"]["Error"];
         };
     };
     updateActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2168,6 +2352,7 @@ export interface operations {
             /** @description The updated actor. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2201,6 +2386,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
@@ -2210,7 +2396,13 @@ export interface operations {
     getActorDetails: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2225,6 +2417,7 @@ export interface operations {
             /** @description The actor. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2252,6 +2445,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActorResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2272,6 +2466,11 @@ export interface operations {
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+                 * @example WyJhY3RvcnMiLDI4XQ
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -2282,6 +2481,7 @@ export interface operations {
             /** @description One page of movies; `total_movies` counts all of them. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2305,7 +2505,7 @@ export interface operations {
                     "application/json": components["schemas"]["MovieList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
@@ -2314,7 +2514,13 @@ export interface operations {
     createMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2327,6 +2533,7 @@ export interface operations {
             /** @description Created; the new movie with its actors. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2359,6 +2566,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
@@ -2368,7 +2576,13 @@ export interface operations {
     getMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2383,6 +2597,7 @@ export interface operations {
             /** @description The movie. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2411,6 +2626,7 @@ export interface operations {
                     "application/json": components["schemas"]["MovieResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2421,7 +2637,13 @@ export interface operations {
     deleteMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2436,6 +2658,7 @@ export interface operations {
             /** @description Deleted; `deleted` and `movie_id` are the deleted movie's id, `movie` the record as it was. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2470,13 +2693,20 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             default: components["responses"]["Error"];
         };
     };
     updateMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2495,6 +2725,7 @@ export interface operations {
             /** @description The updated movie. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2528,6 +2759,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
@@ -2537,7 +2769,13 @@ export interface operations {
     getMovieDetails: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2552,6 +2790,7 @@ export interface operations {
             /** @description The movie. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2587,6 +2826,7 @@ export interface operations {
                     "application/json": components["schemas"]["MovieResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2702,7 +2942,13 @@ export interface operations {
     createCollection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2729,6 +2975,7 @@ export interface operations {
             /** @description Created; the new collection's uuid. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2742,15 +2989,23 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             default: components["responses"]["Error"];
         };
     };
     getCollection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The collection's uuid.
@@ -2765,6 +3020,7 @@ export interface operations {
             /** @description The collection. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2788,6 +3044,7 @@ export interface operations {
                     "application/json": components["schemas"]["Collection"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
@@ -2797,7 +3054,13 @@ export interface operations {
     updateCollection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The collection's uuid.
@@ -2816,6 +3079,7 @@ export interface operations {
             /** @description The updated collection. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2842,6 +3106,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             default: components["responses"]["Error"];
@@ -2850,7 +3115,13 @@ export interface operations {
     deleteCollection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The collection's uuid.
@@ -2872,13 +3143,20 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             default: components["responses"]["Error"];
         };
     };
     addCollectionMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The collection's uuid.
@@ -2905,6 +3183,7 @@ export interface operations {
             /** @description Added; the collection with its movies. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2937,8 +3216,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             default: components["responses"]["Error"];
         };
     };
@@ -3042,6 +3323,11 @@ export interface operations {
                 limit?: number;
                 /** @description How many messages to skip (at most the largest message id). */
                 offset?: number;
+                /**
+                 * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+                 * @example WyJhY3RvcnMiLDI4XQ
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -3055,8 +3341,8 @@ export interface operations {
                     /** @description How many messages exist in total. */
                     "X-Total-Count"?: number;
                     /**
-                     * @description RFC 8288 links to the `next` and `prev` pages, only those that exist (no header when neither does). Targets are relative references (`/api/messages?limit=…&offset=…`), resolved against the request's URL. Past the end, `prev` is the last page.
-                     * @example </api/messages?limit=100&offset=200>; rel="next", </api/messages?limit=100&offset=0>; rel="prev"
+                     * @description RFC 8288 links to the `next` and `prev` pages, only those that exist (no header when neither does). Targets are relative references, resolved against the request's URL. `next` is always a cursor URL (`/api/messages?limit=…&cursor=…`), whether the request paged by `offset` or by `cursor`; `prev` (`/api/messages?limit=…&offset=…`) is given for offset pages only. Past the end, `prev` is the last page.
+                     * @example </api/messages?limit=100&cursor=WyJtZXNzYWdlcyIsIjIwMjYtMTEtMjJUMTI6MDU6MDAuMDAwMDAwWiIsMl0>; rel="next", </api/messages?limit=100&offset=0>; rel="prev"
                      */
                     Link?: string;
                     [name: string]: unknown;
@@ -3091,14 +3377,20 @@ export interface operations {
                     "application/json": components["schemas"]["Message"][];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["ListBadRequest"];
             default: components["responses"]["Error"];
         };
     };
     createMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3116,6 +3408,7 @@ export interface operations {
             /** @description The new message. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3137,15 +3430,23 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             default: components["responses"]["Error"];
         };
     };
     getMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -3160,6 +3461,7 @@ export interface operations {
             /** @description The message, with `views` already incremented. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3179,6 +3481,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
@@ -3187,7 +3490,13 @@ export interface operations {
     replaceMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -3211,6 +3520,7 @@ export interface operations {
             /** @description The updated message, with 0 views. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3234,6 +3544,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             default: components["responses"]["Error"];
@@ -3242,7 +3553,13 @@ export interface operations {
     deleteMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -3265,13 +3582,20 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             default: components["responses"]["Error"];
         };
     };
     updateMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -3295,6 +3619,7 @@ export interface operations {
             /** @description The updated message, with 0 views. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3318,6 +3643,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             default: components["responses"]["Error"];

@@ -51,8 +51,16 @@ export function uniqueViolation(error: unknown): 'username' | 'email' | undefine
   return undefined;
 }
 
-export function listUsers(db: Db, limit: number, offset: number): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().orderBy('id').limit(limit).offset(offset).execute();
+/** Oldest first, by offset or after an id (ids start at 1, so `afterId` 0 keeps every row). */
+export function listUsers(db: Db, page: { limit: number; offset: number; afterId: number }): Promise<UserRow[]> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '>', page.afterId)
+    .orderBy('id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
 }
 
 export function countUsers(db: Db): Promise<number> {

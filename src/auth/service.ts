@@ -101,8 +101,9 @@ export async function getUser(db: Database, id: number): Promise<UserRow> {
   return user;
 }
 
-export async function listUsers(db: Database, page: { limit: number; offset: number }) {
-  const [users, total] = await Promise.all([listUserRows(db, page.limit, page.offset), countUsers(db)]);
+/** `users` holds one row more than the page when another page follows. */
+export async function listUsers(db: Database, page: { limit: number; offset: number; afterId: number }) {
+  const [users, total] = await Promise.all([listUserRows(db, { ...page, limit: page.limit + 1 }), countUsers(db)]);
   return { users, total };
 }
 

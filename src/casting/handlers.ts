@@ -1,5 +1,7 @@
+import type { FastifyReply } from 'fastify';
 import type { AppDeps } from '../deps.ts';
 import { badRequest } from '../errors/index.ts';
+import { nextLink, pageRequest } from '../paging/cursor.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import { queryWithDefaults } from '../spec/index.ts';
 import * as casting from './service.ts';
@@ -50,7 +52,23 @@ function storedText(value: string): string {
   return value.trim();
 }
 
-const pageOf = ({ page, limit }: { page: number; limit: number }) => ({ limit, offset: (page - 1) * limit });
+/** The page a list asks for, by `page` or by `cursor`, as the queries take it. */
+function pageOf(list: 'actors' | 'movies', query: { page: number; limit: number; cursor?: string }) {
+  const { limit, offset, after } = pageRequest(list, { ...query, offset: (query.page - 1) * query.limit });
+  return { limit, offset, ...(after ? { afterId: Number(after[0]) } : {}) };
+}
+
+/** Sets the `next` link when more rows follow and returns the page's own rows. */
+function pageRows<T extends { id: number }>(
+  reply: FastifyReply,
+  list: 'actors' | 'movies',
+  limit: number,
+  rows: T[],
+): T[] {
+  const link = nextLink(`/${list}`, list, { limit }, rows, (row) => [row.id]);
+  if (link) reply.header('link', link);
+  return rows.slice(0, limit);
+}
 
 export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<CastingOperation> {
   const actorPage = queryWithDefaults(spec.document, 'listActors');
@@ -66,9 +84,10 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
   });
 
   return {
-    async listActors(request) {
-      const { items, total } = await casting.listActors(db, pageOf(actorPage(request.query)));
-      return { success: true, actors: items, total_actors: total };
+    async listActors(request, reply) {
+      const page = pageOf('actors', actorPage(request.query));
+      const { items, total } = await casting.listActors(db, page);
+      return { success: true, actors: pageRows(reply, 'actors', page.limit, items), total_actors: total };
     },
 
     async createActor(request, reply) {
@@ -100,9 +119,10 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       return { success: true, deleted: id, actor_id: id, actor };
     },
 
-    async listMovies(request) {
-      const { items, total } = await casting.listMovies(db, pageOf(moviePage(request.query)));
-      return { success: true, movies: items, total_movies: total };
+    async listMovies(request, reply) {
+      const page = pageOf('movies', moviePage(request.query));
+      const { items, total } = await casting.listMovies(db, page);
+      return { success: true, movies: pageRows(reply, 'movies', page.limit, items), total_movies: total };
     },
 
     async createMovie(request, reply) {

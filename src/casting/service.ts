@@ -86,7 +86,10 @@ async function lockAndRead<T>(
   return found(kind, id, await read(db, id));
 }
 
-/** One snapshot for the count and the page; a page past the end is not asked for (it could overflow OFFSET). */
+/**
+ * One snapshot for the count and the page; a page past the end is not asked for (it could overflow OFFSET).
+ * `items` holds one row more than the page when another page follows.
+ */
 async function pageWithTotal<T>(
   db: Database,
   page: Page,
@@ -98,7 +101,7 @@ async function pageWithTotal<T>(
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const total = await count(trx);
-      return { total, items: page.offset < total ? await list(trx, page) : [] };
+      return { total, items: page.offset < total ? await list(trx, { ...page, limit: page.limit + 1 }) : [] };
     });
 }
 

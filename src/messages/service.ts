@@ -7,6 +7,7 @@ import {
   findMessageAuthorId,
   insertMessage,
   listMessages as listMessageRows,
+  type MessageKey,
   type MessageRow,
   setMessageContent,
   viewMessage,
@@ -38,12 +39,15 @@ async function refusal(db: Database, id: number, action: string): Promise<never>
   throw forbidden(`only the author of message ${id} or an admin may ${action} it`);
 }
 
-/** A page and the total, from one snapshot, so the total and the links agree with the page. */
-export async function listMessages(db: Database, page: { limit: number; offset: number }) {
+/**
+ * A page and the total, from one snapshot, so the total and the links agree with the page. `rows` holds one
+ * row more than the page when another page follows.
+ */
+export async function listMessages(db: Database, page: { limit: number; offset: number; after: MessageKey | undefined }) {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .execute(async (trx) => ({ total: await countMessages(trx), rows: await listMessageRows(trx, page) }));
+    .execute(async (trx) => ({ total: await countMessages(trx), rows: await listMessageRows(trx, { ...page, limit: page.limit + 1 }) }));
 }
 
 export async function createMessage(db: Database, authorId: number, content: string): Promise<MessageRow> {
