@@ -12,6 +12,7 @@ import type { Database } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandler, sendError } from './errors/index.ts';
 import { createHandlers } from './handlers.ts';
+import conditional from './plugins/conditional.ts';
 import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';
 import connectionClose from './plugins/connection-close.ts';
@@ -125,6 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(security, { config });
   await app.register(unreadBodies);
   await app.register(contentType);
+  await app.register(conditional);
   await app.register(authentication, { config });
   await registerAuthRateLimit(app, deps);
   await app.register(catalogClient, { config });

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.ts';
 import { unauthorized } from '../errors/index.ts';
 import { nextLink, pageRequest } from '../paging/cursor.ts';
+import { preconditionOf, tagged } from '../plugins/conditional.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import { queryWithDefaults } from '../spec/index.ts';
 import {
@@ -77,8 +78,8 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
       return { id: user.id, token: signAccessToken(request.server, user) };
     },
 
-    async getCurrentUser(request) {
-      return toUser(await getUser(db, request.user.id));
+    async getCurrentUser(request, reply) {
+      return tagged(reply, toUser(await getUser(db, request.user.id)));
     },
 
     async authenticateV1(request) {
@@ -97,8 +98,9 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
       return { success: true, users: users.slice(0, limit).map(toUser), total_users: total, page, limit };
     },
 
-    async updateUserRole(request) {
-      return toUser(await setRole(db, request.params.id, request.body.role));
+    async updateUserRole(request, reply) {
+      const user = await setRole(db, request.params.id, request.body.role, preconditionOf(request));
+      return tagged(reply, toUser(user));
     },
   };
 }

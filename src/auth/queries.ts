@@ -11,6 +11,11 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The user, locked against any change until commit. */
+export function lockUser(db: Db, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
 // Every authenticated request reads this (the token's user must exist, with its current role): one primary-key
 // lookup, compiled once (src/db/compiled.ts).
 const userRole = compiledOnce(

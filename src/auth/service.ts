@@ -1,3 +1,4 @@
+import { checkPrecondition, type Precondition } from '../conditional/tags.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
@@ -12,6 +13,7 @@ import {
   findUserByUsername,
   insertUser,
   listUsers as listUserRows,
+  lockUser,
   type UserRow,
   uniqueViolation,
   updatePasswordHash,
@@ -107,10 +109,18 @@ export async function listUsers(db: Database, page: { limit: number; offset: num
   return { users, total };
 }
 
-export async function setRole(db: Database, id: number, role: Role): Promise<UserRow> {
-  const user = await updateUserRole(db, id, role);
-  if (!user) throw notFound(`user ${id} not found`);
-  return user;
+/** Sets the role; with an If-Match, only while the user, locked, still has that tag. */
+export async function setRole(db: Database, id: number, role: Role, precondition?: Precondition): Promise<UserRow> {
+  return db.transaction().execute(async (trx) => {
+    if (precondition !== undefined) {
+      const current = await lockUser(trx, id);
+      if (!current) throw notFound(`user ${id} not found`);
+      checkPrecondition(precondition, toUser(current));
+    }
+    const user = await updateUserRole(trx, id, role);
+    if (!user) throw notFound(`user ${id} not found`);
+    return user;
+  });
 }
 
 /**

@@ -1,7 +1,9 @@
+import type { FastifyReply } from 'fastify';
 import type { components } from '../../generated/api.d.ts';
 import type { AppDeps } from '../deps.ts';
 import { nextLink, type PageRequest, pageRequest } from '../paging/cursor.ts';
-import type { HandlerGroup } from '../spec/handlers.ts';
+import { preconditionOf, tagged } from '../plugins/conditional.ts';
+import type { HandlerGroup, OperationRequest } from '../spec/handlers.ts';
 import { queryWithDefaults } from '../spec/index.ts';
 import type { ListedMessage, MessageKey, MessageRow } from './queries.ts';
 import * as messages from './service.ts';
@@ -49,6 +51,11 @@ type MessageOperation =
 
 export function createMessageHandlers({ db, spec }: AppDeps): HandlerGroup<MessageOperation> {
   const pageQuery = queryWithDefaults(spec.document, 'listMessages');
+  const setContent = async (request: OperationRequest<'replaceMessage' | 'updateMessage'>, reply: FastifyReply) => {
+    const { params, body, user } = request;
+    const row = await messages.setContent(db, params.id, body.content, user, preconditionOf(request));
+    return tagged(reply, toMessage(row), messages.versionOf(row));
+  };
   return {
     async listMessages(request, reply) {
       const page = pageRequest('messages', pageQuery(request.query));
@@ -69,21 +76,16 @@ export function createMessageHandlers({ db, spec }: AppDeps): HandlerGroup<Messa
 
     async getMessage(request, reply) {
       const row = await messages.readMessage(db, request.params.id);
-      // A read answered from a cache would not be counted.
-      reply.header('cache-control', 'no-store');
-      return toMessage(row);
+      // A read answered from a cache would not be counted; a revalidation (304) is counted like any read.
+      reply.header('cache-control', 'no-cache');
+      return tagged(reply, toMessage(row), messages.versionOf(row));
     },
 
-    async replaceMessage(request) {
-      return toMessage(await messages.setContent(db, request.params.id, request.body.content, request.user));
-    },
-
-    async updateMessage(request) {
-      return toMessage(await messages.setContent(db, request.params.id, request.body.content, request.user));
-    },
+    replaceMessage: (request, reply) => setContent(request, reply),
+    updateMessage: (request, reply) => setContent(request, reply),
 
     async deleteMessage(request, reply) {
-      await messages.deleteMessage(db, request.params.id, request.user);
+      await messages.deleteMessage(db, request.params.id, request.user, preconditionOf(request));
       return reply.code(204).send();
     },
   };

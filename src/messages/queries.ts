@@ -136,6 +136,17 @@ export async function deleteMessage(db: Db, id: number, editor: Editor): Promise
   return deleted !== undefined;
 }
 
+/** The message, locked against any change until commit. */
+export function lockMessage(db: Db, id: number): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages as m')
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .select(COLUMNS)
+    .where('m.id', '=', id)
+    .forUpdate(['m'])
+    .executeTakeFirst();
+}
+
 export async function findMessageAuthorId(db: Db, id: number): Promise<number | undefined> {
   const row = await db.selectFrom('messages').select('author_id').where('id', '=', id).executeTakeFirst();
   return row?.author_id;
