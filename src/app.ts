@@ -19,6 +19,7 @@ import connectionClose from './plugins/connection-close.ts';
 import type { LogDestination } from './plugins/log-destination.ts';
 import { AccessLog } from './plugins/access-log.ts';
 import docs from './plugins/docs.ts';
+import idempotency from './plugins/idempotency.ts';
 import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import methodNotAllowed from './plugins/method-not-allowed.ts';
 import observability, { requestIdFor } from './plugins/observability.ts';
@@ -130,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authentication, { config });
   await registerAuthRateLimit(app, deps);
   await app.register(catalogClient, { config });
+  await app.register(idempotency, { deps });
   await app.register(openapiGlue, {
     specification: spec.document,
     serviceHandlers: createHandlers(deps, app.catalogClient),
