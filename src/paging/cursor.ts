@@ -12,8 +12,13 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 const isId = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_ID;
+/** A real instant written as the links write it: Date.parse would roll 30 February over into March. */
 const isTimestamp = (value: unknown): value is string =>
-  typeof value === 'string' && TIMESTAMP.test(value) && Number.isFinite(Date.parse(value));
+  typeof value === 'string' &&
+  TIMESTAMP.test(value) &&
+  !value.startsWith('0000') &&
+  Number.isFinite(Date.parse(value)) &&
+  new Date(value).toISOString().slice(0, 19) === value.slice(0, 19);
 
 /** What each list's key holds, in order. */
 const KEY_SHAPES = {
