@@ -15,6 +15,7 @@ import type { Database, Notifications } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandler, sendError } from './errors/index.ts';
 import { createHandlers } from './handlers.ts';
+import conditional from './plugins/conditional.ts';
 import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';
 import deadline from './plugins/deadline.ts';
@@ -22,6 +23,7 @@ import connectionClose from './plugins/connection-close.ts';
 import type { LogDestination } from './plugins/log-destination.ts';
 import { AccessLog } from './plugins/access-log.ts';
 import docs from './plugins/docs.ts';
+import idempotency from './plugins/idempotency.ts';
 import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import methodNotAllowed from './plugins/method-not-allowed.ts';
 import publicUrl from './plugins/public-url.ts';
@@ -142,10 +144,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(publicUrl, { config });
   await app.register(unreadBodies);
   await app.register(contentType);
+  await app.register(conditional);
   await app.register(authentication, { config });
   await app.register(requiredBody, { document: spec.document });
   await registerAuthRateLimit(app, deps);
   await app.register(catalogClient, { config });
+  await app.register(idempotency, { deps });
   await app.register(openapiGlue, {
     specification: spec.document,
     serviceHandlers: createHandlers(deps, app.catalogClient),

@@ -572,7 +572,7 @@ export interface paths {
         };
         /**
          * Read a message (counts a view)
-         * @description Returns the message after adding one to its `views`, atomically, so concurrent reads are all counted and each sees its own new value. Anyone may read.
+         * @description Returns the message after adding one to its `views`, atomically, so concurrent reads are all counted and each sees its own new value. Anyone may read. The `ETag` follows the message's content (id, content, author, `updated_at`), not its view count, so a read answered 304 because of `If-None-Match` still counts its view.
          */
         get: operations["getMessage"];
         /**
@@ -760,7 +760,7 @@ export interface components {
             }[];
         };
         /** @description What went wrong, stable across releases: switch on this, not on `message`. Each response lists the codes it can carry; one code always comes with the same status, its `x-status` (the server's code-to-status table is generated from it). An error of the HTTP layer that names no code gets the first code listed here for its status. */
-        ErrorCode: string & ("validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "last_actor_of_movie" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "movie_needs_actor" | "unknown_reference" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out");
+        ErrorCode: string & ("validation_failed" | "malformed_request" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "idempotency_in_progress" | "last_actor_of_movie" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "movie_needs_actor" | "unknown_reference" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out");
         /**
          * @description A user's role; its permissions are listed under the `bearerAuth` scheme.
          * @enum {string}
@@ -1127,6 +1127,99 @@ export interface components {
         };
     };
     responses: {
+        /** @description The request breaks the schema (`details` names each offending field), or its `cursor` is malformed or belongs to another list (`invalid_cursor`). */
+        ListBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 400,
+                 *       "code": "invalid_cursor",
+                 *       "message": "invalid cursor"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "validation_failed" | "malformed_request" | "invalid_cursor";
+                };
+            };
+        };
+        /** @description The `If-None-Match` tag is still current; no body. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The `If-Match` tag is not the resource's current one; nothing changed. */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 412,
+                 *       "code": "precondition_failed",
+                 *       "message": "the resource has changed"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "precondition_failed";
+                };
+            };
+        };
+        /** @description A request with the same `Idempotency-Key` is still being answered; retry after `Retry-After` seconds to get its replay. */
+        IdempotencyInProgress: {
+            headers: {
+                /**
+                 * @description Seconds to wait before retrying.
+                 * @example 1
+                 */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 409,
+                 *       "code": "idempotency_in_progress",
+                 *       "message": "a request with this idempotency key is in progress"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "idempotency_in_progress";
+                };
+            };
+        };
+        /** @description The `Idempotency-Key` was already used for a request with another body. */
+        IdempotencyKeyReused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 422,
+                 *       "code": "idempotency_key_reused",
+                 *       "message": "this idempotency key was used with another request body"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "idempotency_key_reused";
+                };
+            };
+        };
         /** @description Malformed JSON, or the request breaks the schema; `details` names each offending field. */
         BadRequest: {
             headers: {
@@ -1278,7 +1371,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "movie_needs_actor" | "unknown_reference";
+                    code?: "movie_needs_actor" | "unknown_reference" | "idempotency_key_reused";
                 };
             };
         };
@@ -1426,9 +1519,42 @@ export interface components {
          * @example 20
          */
         Limit: number;
+        /**
+         * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+         * @example WyJhY3RvcnMiLDI4XQ
+         */
+        Cursor: string;
+        /**
+         * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+         * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+         */
+        IfNoneMatch: string;
+        /**
+         * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+         * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+         */
+        IfMatch: string;
+        /**
+         * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+         * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The resource's strong entity tag; it changes whenever the representation does (for a message, whenever its content does: not with its view count).
+         * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+         */
+        ETag: string;
+        /**
+         * @description RFC 8288: `rel="next"` with a cursor URL (a relative reference, resolved against the request's URL) when more rows follow, whatever paging the request used; no header on the last page.
+         * @example </actors?limit=20&cursor=WyJhY3RvcnMiLDI4XQ>; rel="next"
+         */
+        Link: string;
+        /** @description `true` when this answer is the replay of an earlier request with the same `Idempotency-Key`. */
+        "Idempotent-Replayed": "true";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1662,7 +1788,13 @@ export interface operations {
     getCurrentUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1671,6 +1803,7 @@ export interface operations {
             /** @description The current user. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1696,6 +1829,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
@@ -1798,6 +1932,11 @@ export interface operations {
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+                 * @example WyJhY3RvcnMiLDI4XQ
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -1808,6 +1947,7 @@ export interface operations {
             /** @description One page of users. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1861,7 +2001,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
@@ -1870,7 +2010,13 @@ export interface operations {
     updateUserRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -1894,6 +2040,7 @@ export interface operations {
             /** @description The updated user. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1927,6 +2074,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             default: components["responses"]["Error"];
@@ -1945,6 +2093,11 @@ export interface operations {
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+                 * @example WyJhY3RvcnMiLDI4XQ
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -1955,6 +2108,7 @@ export interface operations {
             /** @description One page of actors; `total_actors` counts all of them. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1985,7 +2139,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActorList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
@@ -1994,7 +2148,13 @@ export interface operations {
     createActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2007,6 +2167,7 @@ export interface operations {
             /** @description Created; the new actor with its movies. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2038,6 +2199,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
@@ -2047,7 +2209,13 @@ export interface operations {
     getActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2062,6 +2230,7 @@ export interface operations {
             /** @description The actor. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,6 +2258,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActorResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2099,7 +2269,13 @@ export interface operations {
     deleteActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2114,6 +2290,7 @@ export interface operations {
             /** @description Deleted; `deleted` and `actor_id` are the deleted actor's id, `actor` the record as it was. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2140,13 +2317,20 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             default: components["responses"]["Error"];
         };
     };
     updateActor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2165,6 +2349,7 @@ export interface operations {
             /** @description The updated actor. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2198,6 +2383,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
@@ -2207,7 +2393,13 @@ export interface operations {
     getActorDetails: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2222,6 +2414,7 @@ export interface operations {
             /** @description The actor. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2249,6 +2442,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActorResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2269,6 +2463,11 @@ export interface operations {
                  * @example 20
                  */
                 limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+                 * @example WyJhY3RvcnMiLDI4XQ
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -2279,6 +2478,7 @@ export interface operations {
             /** @description One page of movies; `total_movies` counts all of them. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2302,7 +2502,7 @@ export interface operations {
                     "application/json": components["schemas"]["MovieList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
@@ -2311,7 +2511,13 @@ export interface operations {
     createMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2324,6 +2530,7 @@ export interface operations {
             /** @description Created; the new movie with its actors. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2356,6 +2563,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
@@ -2365,7 +2573,13 @@ export interface operations {
     getMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2380,6 +2594,7 @@ export interface operations {
             /** @description The movie. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2408,6 +2623,7 @@ export interface operations {
                     "application/json": components["schemas"]["MovieResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2418,7 +2634,13 @@ export interface operations {
     deleteMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2433,6 +2655,7 @@ export interface operations {
             /** @description Deleted; `deleted` and `movie_id` are the deleted movie's id, `movie` the record as it was. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2467,13 +2690,20 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             default: components["responses"]["Error"];
         };
     };
     updateMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2492,6 +2722,7 @@ export interface operations {
             /** @description The updated movie. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2525,6 +2756,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
@@ -2534,7 +2766,13 @@ export interface operations {
     getMovieDetails: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -2549,6 +2787,7 @@ export interface operations {
             /** @description The movie. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2584,6 +2823,7 @@ export interface operations {
                     "application/json": components["schemas"]["MovieResponse"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2699,7 +2939,13 @@ export interface operations {
     createCollection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2726,6 +2972,7 @@ export interface operations {
             /** @description Created; the new collection's uuid. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2739,15 +2986,23 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             default: components["responses"]["Error"];
         };
     };
     getCollection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The collection's uuid.
@@ -2762,6 +3017,7 @@ export interface operations {
             /** @description The collection. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2785,6 +3041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Collection"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
@@ -2794,7 +3051,13 @@ export interface operations {
     updateCollection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The collection's uuid.
@@ -2813,6 +3076,7 @@ export interface operations {
             /** @description The updated collection. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2839,6 +3103,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             default: components["responses"]["Error"];
@@ -2847,7 +3112,13 @@ export interface operations {
     deleteCollection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The collection's uuid.
@@ -2869,13 +3140,20 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             default: components["responses"]["Error"];
         };
     };
     addCollectionMovie: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The collection's uuid.
@@ -2902,6 +3180,7 @@ export interface operations {
             /** @description Added; the collection with its movies. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2934,8 +3213,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             default: components["responses"]["Error"];
         };
     };
@@ -3039,6 +3320,11 @@ export interface operations {
                 limit?: number;
                 /** @description How many messages to skip (at most the largest message id). */
                 offset?: number;
+                /**
+                 * @description Where the page starts: the opaque value from a previous answer's `Link: <…>; rel="next"`. Clients never build or change one. With a cursor, `page` and `offset` are ignored; `limit` still applies. A cursor stays valid while rows are inserted and deleted: a walk by `rel="next"` returns every row that existed throughout exactly once, in order, and every page costs the same at any depth. A malformed cursor, or one from another list, is 400 `invalid_cursor`.
+                 * @example WyJhY3RvcnMiLDI4XQ
+                 */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -3052,8 +3338,8 @@ export interface operations {
                     /** @description How many messages exist in total. */
                     "X-Total-Count"?: number;
                     /**
-                     * @description RFC 8288 links to the `next` and `prev` pages, only those that exist (no header when neither does). Targets are relative references (`/api/messages?limit=…&offset=…`), resolved against the request's URL. Past the end, `prev` is the last page.
-                     * @example </api/messages?limit=100&offset=200>; rel="next", </api/messages?limit=100&offset=0>; rel="prev"
+                     * @description RFC 8288 links to the `next` and `prev` pages, only those that exist (no header when neither does). Targets are relative references, resolved against the request's URL. `next` is always a cursor URL (`/api/messages?limit=…&cursor=…`), whether the request paged by `offset` or by `cursor`; `prev` (`/api/messages?limit=…&offset=…`) is given for offset pages only. Past the end, `prev` is the last page.
+                     * @example </api/messages?limit=100&cursor=WyJtZXNzYWdlcyIsIjIwMjYtMTEtMjJUMTI6MDU6MDAuMDAwMDAwWiIsMl0>; rel="next", </api/messages?limit=100&offset=0>; rel="prev"
                      */
                     Link?: string;
                     [name: string]: unknown;
@@ -3088,14 +3374,20 @@ export interface operations {
                     "application/json": components["schemas"]["Message"][];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["ListBadRequest"];
             default: components["responses"]["Error"];
         };
     };
     createMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3113,6 +3405,7 @@ export interface operations {
             /** @description The new message. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3134,15 +3427,23 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             default: components["responses"]["Error"];
         };
     };
     getMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description An entity tag from an earlier `ETag` (or `*`): when it still matches, the answer is 304 with no body.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -3157,6 +3458,7 @@ export interface operations {
             /** @description The message, with `views` already incremented. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3176,6 +3478,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
@@ -3184,7 +3487,13 @@ export interface operations {
     replaceMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -3208,6 +3517,7 @@ export interface operations {
             /** @description The updated message, with 0 views. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3231,6 +3541,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             default: components["responses"]["Error"];
@@ -3239,7 +3550,13 @@ export interface operations {
     deleteMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -3262,13 +3579,20 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             default: components["responses"]["Error"];
         };
     };
     updateMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Change only if the resource's current entity tag is one of these (or `*`: it exists). Otherwise 412 `precondition_failed` and nothing changes. The check and the write happen in one transaction, so of two writes sent with the same tag exactly one succeeds. Without the header the request behaves as it always has.
+                 * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
@@ -3292,6 +3616,7 @@ export interface operations {
             /** @description The updated message, with 0 views. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3315,6 +3640,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             default: components["responses"]["Error"];

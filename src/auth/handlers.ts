@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.ts';
 import { unauthorized } from '../errors/index.ts';
+import { nextLink, pageRequest } from '../paging/cursor.ts';
+import { preconditionOf, tagged } from '../plugins/conditional.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import { queryWithDefaults } from '../spec/index.ts';
 import {
@@ -76,8 +78,8 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
       return { id: user.id, token: signAccessToken(request.server, user) };
     },
 
-    async getCurrentUser(request) {
-      return toUser(await getUser(db, request.user.id));
+    async getCurrentUser(request, reply) {
+      return tagged(reply, toUser(await getUser(db, request.user.id)));
     },
 
     async authenticateV1(request) {
@@ -86,14 +88,19 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
       return { id: user.id, token: signAccessToken(request.server, user) };
     },
 
-    async listUsers(request) {
-      const { page, limit } = userPage(request.query);
-      const { users, total } = await listUsers(db, { limit, offset: (page - 1) * limit });
-      return { success: true, users: users.map(toUser), total_users: total, page, limit };
+    async listUsers(request, reply) {
+      const query = userPage(request.query);
+      const { page, limit } = query;
+      const { offset, after } = pageRequest('users', { ...query, offset: (page - 1) * limit });
+      const { users, total } = await listUsers(db, { limit, offset, afterId: after ? Number(after[0]) : 0 });
+      const link = nextLink('/api/v1/users', 'users', { limit }, users, (user) => [user.id]);
+      if (link) reply.header('link', link);
+      return { success: true, users: users.slice(0, limit).map(toUser), total_users: total, page, limit };
     },
 
-    async updateUserRole(request) {
-      return toUser(await setRole(db, deps.userStates, request.params.id, request.body.role));
+    async updateUserRole(request, reply) {
+      const user = await setRole(db, deps.userStates, request.params.id, request.body.role, preconditionOf(request));
+      return tagged(reply, toUser(user));
     },
   };
 }

@@ -11,6 +11,11 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The user, locked against any change until commit. */
+export function lockUser(db: Db, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
 // Every authenticated request needs this (the token's user must exist, with its current role): one primary-key
 // lookup, compiled once (src/db/compiled.ts), whose row src/auth/user-states.ts caches as it is. Columns that
 // decide whether a token is honoured belong here, and ride along in the cache.
@@ -54,8 +59,16 @@ export function uniqueViolation(error: unknown): 'username' | 'email' | undefine
   return undefined;
 }
 
-export function listUsers(db: Db, limit: number, offset: number): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().orderBy('id').limit(limit).offset(offset).execute();
+/** Oldest first, by offset or after an id (ids start at 1, so `afterId` 0 keeps every row). */
+export function listUsers(db: Db, page: { limit: number; offset: number; afterId: number }): Promise<UserRow[]> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '>', page.afterId)
+    .orderBy('id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
 }
 
 export function countUsers(db: Db): Promise<number> {

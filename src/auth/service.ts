@@ -1,3 +1,4 @@
+import { checkPrecondition, type Precondition } from '../conditional/tags.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
@@ -13,6 +14,7 @@ import {
   findUserByUsername,
   insertUser,
   listUsers as listUserRows,
+  lockUser,
   type UserRow,
   uniqueViolation,
   updatePasswordHash,
@@ -102,17 +104,32 @@ export async function getUser(db: Database, id: number): Promise<UserRow> {
   return user;
 }
 
-export async function listUsers(db: Database, page: { limit: number; offset: number }) {
-  const [users, total] = await Promise.all([listUserRows(db, page.limit, page.offset), countUsers(db)]);
+/** `users` holds one row more than the page when another page follows. */
+export async function listUsers(db: Database, page: { limit: number; offset: number; afterId: number }) {
+  const [users, total] = await Promise.all([listUserRows(db, { ...page, limit: page.limit + 1 }), countUsers(db)]);
   return { users, total };
 }
 
 /**
- * The new role takes effect in this process from its next request (the cached state is dropped after the commit),
- * and on the other replicas within the cache's bound (the users table's trigger notifies them).
+ * Sets the role; with an If-Match, only while the user, locked, still has that tag. The new role takes effect in
+ * this process from its next request (the cached state is dropped after the commit), and on the other replicas
+ * within the cache's bound (the users table's trigger notifies them).
  */
-export async function setRole(db: Database, userStates: UserStates, id: number, role: Role): Promise<UserRow> {
-  const user = await updateUserRole(db, id, role);
+export async function setRole(
+  db: Database,
+  userStates: UserStates,
+  id: number,
+  role: Role,
+  precondition?: Precondition,
+): Promise<UserRow> {
+  const user = await db.transaction().execute(async (trx) => {
+    if (precondition !== undefined) {
+      const current = await lockUser(trx, id);
+      if (!current) throw notFound(`user ${id} not found`);
+      checkPrecondition(precondition, toUser(current));
+    }
+    return updateUserRole(trx, id, role);
+  });
   userStates.forget(id);
   if (!user) throw notFound(`user ${id} not found`);
   return user;

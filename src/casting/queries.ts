@@ -11,9 +11,11 @@ export type ActorDetail = components['schemas']['ActorDetail'];
 export type Movie = components['schemas']['Movie'];
 export type MovieDetail = components['schemas']['MovieDetail'];
 
+/** By offset, or after an id (keyset: the same cost at any depth). */
 export interface Page {
   limit: number;
   offset: number;
+  afterId?: number;
 }
 
 /** The all-stars seed's YYYYMMDD spelling, still sent alongside release_date. */
@@ -41,6 +43,8 @@ export async function listActors(db: Db, page: Page): Promise<Actor[]> {
         .whereRef('movie_actors.actor_id', '=', 'actors.id')
         .orderBy('movie_actors.movie_id')})`.as('movies_id'),
     ])
+    // Ids start at 1, so without a cursor this keeps every row.
+    .where('actors.id', '>', page.afterId ?? 0)
     .orderBy('actors.id')
     .limit(page.limit)
     .offset(page.offset)
@@ -92,6 +96,8 @@ export async function listMovies(db: Db, page: Page): Promise<Movie[]> {
         .whereRef('movie_actors.movie_id', '=', 'movies.id')
         .orderBy('movie_actors.actor_id')})`.as('actors_id'),
     ])
+    // Ids start at 1, so without a cursor this keeps every row.
+    .where('movies.id', '>', page.afterId ?? 0)
     .orderBy('movies.id')
     .limit(page.limit)
     .offset(page.offset)

@@ -1,3 +1,4 @@
+import { checkPrecondition, type Precondition } from '../conditional/tags.ts';
 import type { Database } from '../db/index.ts';
 import { AppError, notFound } from '../errors/index.ts';
 import type { Gender } from './tables.ts';
@@ -86,7 +87,22 @@ async function lockAndRead<T>(
   return found(kind, id, await read(db, id));
 }
 
-/** One snapshot for the count and the page; a page past the end is not asked for (it could overflow OFFSET). */
+/** Locks the actor or movie; with an If-Match, also checks the tag of the row as locked. */
+async function lockChecked<T>(
+  db: Database,
+  kind: 'actor' | 'movie',
+  id: number,
+  read: (db: Database, id: number) => Promise<T | undefined>,
+  precondition: Precondition | undefined,
+): Promise<void> {
+  if (precondition === undefined) return lockExisting(db, kind, id);
+  checkPrecondition(precondition, await lockAndRead(db, kind, id, read));
+}
+
+/**
+ * One snapshot for the count and the page; a page past the end is not asked for (it could overflow OFFSET).
+ * `items` holds one row more than the page when another page follows.
+ */
 async function pageWithTotal<T>(
   db: Database,
   page: Page,
@@ -98,7 +114,7 @@ async function pageWithTotal<T>(
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const total = await count(trx);
-      return { total, items: page.offset < total ? await list(trx, page) : [] };
+      return { total, items: page.offset < total ? await list(trx, { ...page, limit: page.limit + 1 }) : [] };
     });
 }
 
@@ -133,9 +149,10 @@ export async function updateActor(
   id: number,
   changes: Partial<ActorFields>,
   movies?: IdList,
+  precondition?: Precondition,
 ): Promise<ActorDetail> {
   return db.transaction().execute(async (trx) => {
-    await lockExisting(trx, 'actor', id);
+    await lockChecked(trx, 'actor', id, findActorDetail, precondition);
     if (movies) {
       // The actor's lock keeps anyone from adding it to a movie meanwhile; the movies' locks keep anyone
       // else from taking their other actors away until this commits.
@@ -150,9 +167,10 @@ export async function updateActor(
   });
 }
 
-export async function deleteActor(db: Database, id: number): Promise<ActorDetail> {
+export async function deleteActor(db: Database, id: number, precondition?: Precondition): Promise<ActorDetail> {
   return db.transaction().execute(async (trx) => {
     const before = await lockAndRead(trx, 'actor', id, findActorDetail);
+    checkPrecondition(precondition, before);
     await lockRows(trx, 'movies', before.movies_id, 'update');
     await checkNoMovieOrphaned(trx, id, before.movies_id);
     await deleteActorRow(trx, id);
@@ -180,21 +198,23 @@ export async function updateMovie(
   id: number,
   changes: Partial<MovieFields>,
   actors?: IdList,
+  precondition?: Precondition,
 ): Promise<MovieDetail> {
   if (actors) checkCastNotEmpty(actors);
   return db.transaction().execute(async (trx) => {
     if (!(await movieExists(trx, id))) throw notFound(`movie ${id} not found`);
     if (actors) checkAllExist('actor', actors, await lockRows(trx, 'actors', actors.ids, 'key share'));
-    await lockExisting(trx, 'movie', id);
+    await lockChecked(trx, 'movie', id, findMovieDetail, precondition);
     if (actors) await setActorsOfMovie(trx, id, actors.ids);
     if (Object.keys(changes).length > 0) await updateMovieRow(trx, id, changes);
     return found('movie', id, await findMovieDetail(trx, id));
   });
 }
 
-export async function deleteMovie(db: Database, id: number): Promise<MovieDetail> {
+export async function deleteMovie(db: Database, id: number, precondition?: Precondition): Promise<MovieDetail> {
   return db.transaction().execute(async (trx) => {
     const before = await lockAndRead(trx, 'movie', id, findMovieDetail);
+    checkPrecondition(precondition, before);
     await deleteMovieRow(trx, id);
     return before;
   });

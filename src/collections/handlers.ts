@@ -1,4 +1,5 @@
 import type { AppDeps } from '../deps.ts';
+import { preconditionOf, tagged } from '../plugins/conditional.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import type { CollectionRow } from './queries.ts';
 import * as collections from './service.ts';
@@ -30,17 +31,19 @@ export function createCollectionHandlers({ db }: AppDeps): HandlerGroup<Collecti
       return { collection_uuid: uuid };
     },
 
-    async getCollection(request) {
-      return present(await collections.getCollection(db, request.params.uuid, request.user.id));
+    async getCollection(request, reply) {
+      const row = await collections.getCollection(db, request.params.uuid, request.user.id);
+      return tagged(reply, present(row), row);
     },
 
-    async updateCollection(request) {
-      const { uuid } = request.params;
-      return present(await collections.updateCollection(db, request.user.id, uuid, request.body));
+    async updateCollection(request, reply) {
+      const { params, user, body } = request;
+      const row = await collections.updateCollection(db, user.id, params.uuid, body, preconditionOf(request));
+      return tagged(reply, present(row), row);
     },
 
     async deleteCollection(request, reply) {
-      await collections.deleteCollection(db, request.user.id, request.params.uuid);
+      await collections.deleteCollection(db, request.user.id, request.params.uuid, preconditionOf(request));
       return reply.code(204).send();
     },
 

@@ -123,6 +123,18 @@ export async function findCollection(db: Db, id: string, userId: number): Promis
     .executeTakeFirst();
 }
 
+/** Locks the user's collection against any change until commit; false when it is not the user's. */
+export async function lockCollection(db: Db, id: string, userId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('collections')
+    .select('id')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Applies the changes given and marks the collection updated, which also locks its row until the
  * transaction ends, so concurrent edits of one collection's movie list queue up. False when the

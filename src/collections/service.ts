@@ -1,3 +1,4 @@
+import { checkPrecondition, type Precondition } from '../conditional/tags.ts';
 import type { Database } from '../db/index.ts';
 import { notFound } from '../errors/index.ts';
 import {
@@ -9,6 +10,7 @@ import {
   findFavouriteGenres,
   insertCollection,
   listCollections as listCollectionRows,
+  lockCollection,
   removeCollectionMovie,
   replaceCollectionMovies,
   touchCollection,
@@ -70,14 +72,23 @@ export async function createCollection(
 
 export const getCollection = collectionOf;
 
+/** With an If-Match, locks the collection and checks its tag (the tag of the row a GET returns). */
+async function checkCollection(db: Database, uuid: string, userId: number, precondition?: Precondition) {
+  if (precondition === undefined) return;
+  if (!(await lockCollection(db, uuid, userId))) throw missing(uuid);
+  checkPrecondition(precondition, await collectionOf(db, uuid, userId));
+}
+
 export async function updateCollection(
   db: Database,
   userId: number,
   uuid: string,
   changes: { title?: string; description?: string | null; movies?: readonly CatalogMovieInput[] | undefined },
+  precondition?: Precondition,
 ): Promise<CollectionRow> {
   const { movies, ...fields } = changes;
   return db.transaction().execute(async (trx) => {
+    await checkCollection(trx, uuid, userId, precondition);
     // Touching the row locks it: concurrent edits of one collection's movie list queue up.
     if (!(await touchCollection(trx, uuid, userId, fields))) throw missing(uuid);
     if (movies) await setMovies(trx, uuid, movies);
@@ -85,8 +96,20 @@ export async function updateCollection(
   });
 }
 
-export async function deleteCollection(db: Database, userId: number, uuid: string): Promise<void> {
-  if (!(await deleteCollectionRow(db, uuid, userId))) throw missing(uuid);
+export async function deleteCollection(
+  db: Database,
+  userId: number,
+  uuid: string,
+  precondition?: Precondition,
+): Promise<void> {
+  if (precondition === undefined) {
+    if (!(await deleteCollectionRow(db, uuid, userId))) throw missing(uuid);
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    await checkCollection(trx, uuid, userId, precondition);
+    await deleteCollectionRow(trx, uuid, userId);
+  });
 }
 
 export async function addMovie(

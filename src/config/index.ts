@@ -61,6 +61,8 @@ export interface Config {
   readonly metricsToken: string | undefined;
   readonly requestCounter: boolean;
   readonly requestTimeoutMs: number;
+  /** How long an Idempotency-Key is remembered and its first answer replayed. */
+  readonly idempotencyTtlSeconds: number;
   readonly handlerTimeoutMs: number;
   /** Whole request headers must arrive within this; a slow-header client is disconnected after it. */
   readonly headersTimeoutMs: number;
@@ -274,6 +276,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     metricsToken: nonEmpty(env, 'METRICS_TOKEN'),
     requestCounter: bool(env, 'REQUEST_COUNTER', true),
     requestTimeoutMs,
+    idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 60 * 60, 1),
     handlerTimeoutMs: int(env, 'HANDLER_TIMEOUT_MS', 30_000, 0),
     // Node.js refuses a headers timeout longer than the request timeout: the whole request includes its headers.
     headersTimeoutMs: requestTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs,

@@ -24,6 +24,7 @@ const STATUS_MESSAGES: Record<number, string> = {
   405: 'method not allowed',
   408: 'request timeout',
   409: 'conflict',
+  412: 'precondition failed',
   413: 'payload too large',
   415: 'unsupported media type',
   422: 'unprocessable',

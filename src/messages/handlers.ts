@@ -1,8 +1,11 @@
+import type { FastifyReply } from 'fastify';
 import type { components } from '../../generated/api.d.ts';
 import type { AppDeps } from '../deps.ts';
-import type { HandlerGroup } from '../spec/handlers.ts';
+import { nextLink, type PageRequest, pageRequest } from '../paging/cursor.ts';
+import { preconditionOf, tagged } from '../plugins/conditional.ts';
+import type { HandlerGroup, OperationRequest } from '../spec/handlers.ts';
 import { queryWithDefaults } from '../spec/index.ts';
-import type { MessageRow } from './queries.ts';
+import type { ListedMessage, MessageKey, MessageRow } from './queries.ts';
 import * as messages from './service.ts';
 
 type Message = components['schemas']['Message'];
@@ -21,14 +24,20 @@ function toMessage(row: MessageRow): Message {
   };
 }
 
-/** RFC 8288 `Link` for a page, or undefined when there is neither a next nor a previous page. */
-function pageLinks(page: { limit: number; offset: number }, total: number): string | undefined {
+/**
+ * RFC 8288 `Link` for a page, or undefined when there is neither a next nor a previous page: `next` by cursor
+ * always, `prev` by offset for an offset page.
+ */
+function pageLinks(page: PageRequest, total: number, rows: readonly ListedMessage[]): string | undefined {
   const { limit, offset } = page;
-  const link = (at: number, rel: string) => `<${LIST_PATH}?limit=${limit}&offset=${at}>; rel="${rel}"`;
   const links: string[] = [];
-  if (offset + limit < total) links.push(link(offset + limit, 'next'));
+  const next = nextLink(LIST_PATH, 'messages', page, rows, (row) => [row.created_key, row.id]);
+  if (next) links.push(next);
   // Past the end, "prev" is the last page rather than another empty one.
-  if (offset > 0) links.push(link(Math.max(0, Math.min(offset - limit, total - limit)), 'prev'));
+  if (page.after === undefined && offset > 0) {
+    const at = Math.max(0, Math.min(offset - limit, total - limit));
+    links.push(`<${LIST_PATH}?limit=${limit}&offset=${at}>; rel="prev"`);
+  }
   return links.length > 0 ? links.join(', ') : undefined;
 }
 
@@ -42,14 +51,21 @@ type MessageOperation =
 
 export function createMessageHandlers({ db, spec }: AppDeps): HandlerGroup<MessageOperation> {
   const pageQuery = queryWithDefaults(spec.document, 'listMessages');
+  const setContent = async (request: OperationRequest<'replaceMessage' | 'updateMessage'>, reply: FastifyReply) => {
+    const { params, body, user } = request;
+    const row = await messages.setContent(db, params.id, body.content, user, preconditionOf(request));
+    return tagged(reply, toMessage(row), messages.versionOf(row));
+  };
   return {
     async listMessages(request, reply) {
-      const page = pageQuery(request.query);
-      const { total, rows } = await messages.listMessages(db, page);
+      const page = pageRequest('messages', pageQuery(request.query));
+      // decodeCursor checked the key's shape: a timestamp, then an id.
+      const after = page.after as MessageKey | undefined;
+      const { total, rows } = await messages.listMessages(db, { limit: page.limit, offset: page.offset, after });
       reply.header('x-total-count', String(total));
-      const links = pageLinks(page, total);
+      const links = pageLinks(page, total, rows);
       if (links) reply.header('link', links);
-      return rows.map(toMessage);
+      return rows.slice(0, page.limit).map(toMessage);
     },
 
     async createMessage(request, reply) {
@@ -60,21 +76,16 @@ export function createMessageHandlers({ db, spec }: AppDeps): HandlerGroup<Messa
 
     async getMessage(request, reply) {
       const row = await messages.readMessage(db, request.params.id);
-      // A read answered from a cache would not be counted.
-      reply.header('cache-control', 'no-store');
-      return toMessage(row);
+      // A read answered from a cache would not be counted; a revalidation (304) is counted like any read.
+      reply.header('cache-control', 'no-cache');
+      return tagged(reply, toMessage(row), messages.versionOf(row));
     },
 
-    async replaceMessage(request) {
-      return toMessage(await messages.setContent(db, request.params.id, request.body.content, request.user));
-    },
-
-    async updateMessage(request) {
-      return toMessage(await messages.setContent(db, request.params.id, request.body.content, request.user));
-    },
+    replaceMessage: (request, reply) => setContent(request, reply),
+    updateMessage: (request, reply) => setContent(request, reply),
 
     async deleteMessage(request, reply) {
-      await messages.deleteMessage(db, request.params.id, request.user);
+      await messages.deleteMessage(db, request.params.id, request.user, preconditionOf(request));
       return reply.code(204).send();
     },
   };

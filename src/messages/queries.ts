@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, QueryCreator, Selectable, UpdateObject } from 'kysely';
+import { type ExpressionBuilder, type QueryCreator, type Selectable, sql, type UpdateObject } from 'kysely';
 import type { Database as Db } from '../db/index.ts';
 import { exactCount } from '../db/row-counts.ts';
 import type { DB } from '../db/types.ts';
@@ -40,12 +40,29 @@ export function countMessages(db: Db): Promise<number> {
   return exactCount(db, 'messages');
 }
 
-/** Newest first; `id` breaks ties between messages created in the same transaction instant. */
-export async function listMessages(db: Db, page: { limit: number; offset: number }): Promise<MessageRow[]> {
+/** A message's place in the newest-first order: `created_at` to the microsecond (a Date keeps milliseconds), `id`. */
+export type MessageKey = readonly [string, number];
+
+/** A listed message with its key, for the next page's cursor. */
+export type ListedMessage = MessageRow & { created_key: string };
+
+/**
+ * Newest first; `id` breaks ties between messages created in the same transaction instant. After a key, the
+ * row comparison walks messages_newest_first_idx from that point, so a deep page costs what the first does.
+ */
+export async function listMessages(
+  db: Db,
+  page: { limit: number; offset: number; after?: MessageKey | undefined },
+): Promise<ListedMessage[]> {
+  const { after } = page;
   return db
     .selectFrom('messages as m')
     .innerJoin('users as u', 'u.id', 'm.author_id')
     .select(COLUMNS)
+    .select(sql<string>`to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_key'))
+    .$if(after !== undefined, (qb) =>
+      qb.where(sql<boolean>`(m.created_at, m.id) < (${after?.[0]}::timestamptz, ${after?.[1]}::int)`),
+    )
     .orderBy('m.created_at', 'desc')
     .orderBy('m.id', 'desc')
     .limit(page.limit)
@@ -117,6 +134,17 @@ export async function deleteMessage(db: Db, id: number, editor: Editor): Promise
     .returning('id')
     .executeTakeFirst();
   return deleted !== undefined;
+}
+
+/** The message, locked against any change until commit. */
+export function lockMessage(db: Db, id: number): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages as m')
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .select(COLUMNS)
+    .where('m.id', '=', id)
+    .forUpdate(['m'])
+    .executeTakeFirst();
 }
 
 export async function findMessageAuthorId(db: Db, id: number): Promise<number | undefined> {

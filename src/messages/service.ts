@@ -1,3 +1,4 @@
+import { checkPrecondition, type Precondition } from '../conditional/tags.ts';
 import type { Database } from '../db/index.ts';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors/index.ts';
 import {
@@ -7,6 +8,8 @@ import {
   findMessageAuthorId,
   insertMessage,
   listMessages as listMessageRows,
+  lockMessage,
+  type MessageKey,
   type MessageRow,
   setMessageContent,
   viewMessage,
@@ -38,12 +41,15 @@ async function refusal(db: Database, id: number, action: string): Promise<never>
   throw forbidden(`only the author of message ${id} or an admin may ${action} it`);
 }
 
-/** A page and the total, from one snapshot, so the total and the links agree with the page. */
-export async function listMessages(db: Database, page: { limit: number; offset: number }) {
+/**
+ * A page and the total, from one snapshot, so the total and the links agree with the page. `rows` holds one
+ * row more than the page when another page follows.
+ */
+export async function listMessages(db: Database, page: { limit: number; offset: number; after: MessageKey | undefined }) {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .execute(async (trx) => ({ total: await countMessages(trx), rows: await listMessageRows(trx, page) }));
+    .execute(async (trx) => ({ total: await countMessages(trx), rows: await listMessageRows(trx, { ...page, limit: page.limit + 1 }) }));
 }
 
 export async function createMessage(db: Database, authorId: number, content: string): Promise<MessageRow> {
@@ -60,20 +66,61 @@ export async function readMessage(db: Database, id: number): Promise<MessageRow>
   return row;
 }
 
+/** What a message's ETag follows: everything a reader sees but the view count, which every read changes. */
+export function versionOf(row: MessageRow) {
+  return {
+    id: row.id,
+    content: row.content,
+    updated_at: row.updated_at.toISOString(),
+    author: { id: row.author_id, username: row.author_username },
+  };
+}
+
+/**
+ * Runs `write` as it is, or, with an If-Match, in a transaction that first locks the message and checks,
+ * in this order, that it exists, that `user` may write it, and its tag.
+ */
+async function writeChecked<T>(
+  db: Database,
+  id: number,
+  user: { id: number; role: string },
+  action: string,
+  precondition: Precondition | undefined,
+  write: (db: Database) => Promise<T>,
+): Promise<T> {
+  if (precondition === undefined) return write(db);
+  return db.transaction().execute(async (trx) => {
+    const current = await lockMessage(trx, id);
+    if (!current) throw notFound(`message ${id} not found`);
+    const editor = editorOf(user);
+    if (!editor.isAdmin && current.author_id !== editor.id) {
+      throw forbidden(`only the author of message ${id} or an admin may ${action} it`);
+    }
+    checkPrecondition(precondition, versionOf(current));
+    return write(trx);
+  });
+}
+
 export async function setContent(
   db: Database,
   id: number,
   content: string,
   user: { id: number; role: string },
+  precondition?: Precondition,
 ): Promise<MessageRow> {
   checkContent(content);
-  return (await setMessageContent(db, id, content, editorOf(user))) ?? refusal(db, id, 'change');
+  return writeChecked(db, id, user, 'change', precondition, async (db) => {
+    return (await setMessageContent(db, id, content, editorOf(user))) ?? refusal(db, id, 'change');
+  });
 }
 
 export async function deleteMessage(
   db: Database,
   id: number,
   user: { id: number; role: string },
+  precondition?: Precondition,
 ): Promise<void> {
-  if (!(await deleteMessageRow(db, id, editorOf(user)))) await refusal(db, id, 'delete');
+  await writeChecked(db, id, user, 'delete', precondition, async (db) => {
+    if (!(await deleteMessageRow(db, id, editorOf(user)))) await refusal(db, id, 'delete');
+  });
 }

@@ -6,6 +6,8 @@ import type { Config } from '../config/index.ts';
 
 /** Response headers a browser client on another origin may read. */
 const EXPOSED_HEADERS = [
+  'ETag',
+  'Idempotent-Replayed',
   'Link',
   'Location',
   'Retry-After',

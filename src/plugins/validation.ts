@@ -122,6 +122,22 @@ function textPatterns(schema: Schema): { schema: Schema; patterns: Map<string, R
   return { schema: { ...schema, properties: stripped }, patterns };
 }
 
+/**
+ * Node.js lower-cases request header names; Fastify lower-cases a header schema to match only for its own
+ * compiler, so a custom one must do it (the spec spells headers `Idempotency-Key`).
+ */
+function lowerCaseHeaders(schema: Schema): Schema {
+  const properties = schema.properties as Record<string, unknown> | undefined;
+  const required = schema.required as string[] | undefined;
+  return {
+    ...schema,
+    ...(properties
+      ? { properties: Object.fromEntries(Object.entries(properties).map(([name, value]) => [name.toLowerCase(), value])) }
+      : {}),
+    ...(required ? { required: required.map((name) => name.toLowerCase()) } : {}),
+  };
+}
+
 type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /**
@@ -133,9 +149,8 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const paramsAjv = createAjv({ coerceTypes: 'array' });
   return ({ schema, httpPart }) => {
     const plain = withPlainText(schema) as Schema;
-    if (httpPart === 'body' || httpPart === 'headers') {
-      return (httpPart === 'body' ? bodyAjv : paramsAjv).compile(plain) as Validate;
-    }
+    if (httpPart === 'body') return bodyAjv.compile(plain) as Validate;
+    if (httpPart === 'headers') return paramsAjv.compile(lowerCaseHeaders(plain)) as Validate;
     const { schema: coercible, patterns } = textPatterns(plain);
     const compiled = paramsAjv.compile(coercible);
     const validate: Validate = (data) => {

@@ -84,25 +84,17 @@ t.test('listing does not count views', async (t) => {
   t.equal(await viewsOf(db, id), 1, 'and stored: four listings later still 1');
 });
 
-t.test('limit and offset page through the list, with X-Total-Count and Link next/prev', async (t) => {
+t.test('limit and offset page through the list, with X-Total-Count, Link next by cursor and prev by offset', async (t) => {
   const ids: number[] = [];
   for (let i = 0; i < 5; i++) {
     ids.unshift((await insertMessage(db, alice.id, `m${i}`, new Date(Date.UTC(2026, 0, 1 + i)))).id);
   }
-  // ids is now newest first: the order of the list.
-  const cases: [string, number[], Record<string, string>][] = [
-    ['?limit=2', ids.slice(0, 2), { next: '/api/messages?limit=2&offset=2' }],
-    [
-      '?limit=2&offset=2',
-      ids.slice(2, 4),
-      { next: '/api/messages?limit=2&offset=4', prev: '/api/messages?limit=2&offset=0' },
-    ],
+  // ids is now newest first: the order of the list. `next` is a cursor URL, checked by the page it gives.
+  const cases: [string, number[], { next?: number[]; prev?: string }][] = [
+    ['?limit=2', ids.slice(0, 2), { next: ids.slice(2, 4) }],
+    ['?limit=2&offset=2', ids.slice(2, 4), { next: ids.slice(4), prev: '/api/messages?limit=2&offset=0' }],
     ['?limit=2&offset=4', ids.slice(4), { prev: '/api/messages?limit=2&offset=2' }],
-    [
-      '?limit=2&offset=1',
-      ids.slice(1, 3),
-      { next: '/api/messages?limit=2&offset=3', prev: '/api/messages?limit=2&offset=0' },
-    ],
+    ['?limit=2&offset=1', ids.slice(1, 3), { next: ids.slice(3, 5), prev: '/api/messages?limit=2&offset=0' }],
     ['?offset=3', ids.slice(3), { prev: '/api/messages?limit=100&offset=0' }],
     ['?limit=5', ids, {}],
     ['?limit=1000&offset=0', ids, {}],
@@ -118,7 +110,17 @@ t.test('limit and offset page through the list, with X-Total-Count and Link next
       `${query}: the right messages`,
     );
     t.equal(res.headers['x-total-count'], '5', `${query}: total`);
-    t.same(links(res.headers.link), expectedLinks, `${query}: Link ${res.headers.link}`);
+    const { next, prev } = links(res.headers.link);
+    t.equal(prev, expectedLinks.prev, `${query}: prev ${res.headers.link}`);
+    t.equal(next === undefined, expectedLinks.next === undefined, `${query}: next only when more follow`);
+    if (next === undefined) continue;
+    t.match(next, /^\/api\/messages\?limit=\d+&cursor=[\w-]+$/, `${query}: next is a cursor URL`);
+    const following = await inject(app, { method: 'GET', url: next });
+    t.same(
+      following.json<Listed[]>().map((m) => m.id),
+      expectedLinks.next,
+      `${query}: next gives the rows after this page`,
+    );
   }
 });
 

@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import type { Database as Db } from '../db/index.ts';
+
+export interface KeyScope {
+  userId: number;
+  operation: string;
+  key: string;
+}
+
+export interface StoredKey {
+  request_hash: string;
+  status_code: number | null;
+  response_body: string | null;
+}
+
+/**
+ * Claims the key for this request: inserts it, or takes over one that has expired or whose claim was
+ * abandoned (unanswered for `abandonSeconds`). False when an earlier request holds it, in progress or answered.
+ */
+export async function claimKey(
+  db: Db,
+  scope: KeyScope,
+  requestHash: string,
+  times: { ttlSeconds: number; abandonSeconds: number },
+): Promise<boolean> {
+  const expiresAt = sql<Date>`now() + make_interval(secs => ${times.ttlSeconds})`;
+  const row = await db
+    .insertInto('idempotency_keys')
+    .values({
+      user_id: scope.userId,
+      operation: scope.operation,
+      key: scope.key,
+      request_hash: requestHash,
+      expires_at: expiresAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'operation', 'key'])
+        .doUpdateSet({
+          request_hash: requestHash,
+          status_code: null,
+          response_body: null,
+          claimed_at: sql<Date>`now()`,
+          expires_at: expiresAt,
+        })
+        .where((eb) =>
+          eb.or([
+            eb('idempotency_keys.expires_at', '<=', sql<Date>`now()`),
+            eb.and([
+              eb('idempotency_keys.status_code', 'is', null),
+              eb('idempotency_keys.claimed_at', '<', sql<Date>`now() - make_interval(secs => ${times.abandonSeconds})`),
+            ]),
+          ]),
+        ),
+    )
+    .returning('key')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export function findKey(db: Db, scope: KeyScope): Promise<StoredKey | undefined> {
+  return db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status_code', 'response_body'])
+    .where('user_id', '=', scope.userId)
+    .where('operation', '=', scope.operation)
+    .where('key', '=', scope.key)
+    .executeTakeFirst();
+}
+
+export async function completeKey(db: Db, scope: KeyScope, status: number, body: string): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ status_code: status, response_body: body })
+    .where('user_id', '=', scope.userId)
+    .where('operation', '=', scope.operation)
+    .where('key', '=', scope.key)
+    .execute();
+}
+
+/** Lets the key go, so that a request that failed may be retried with it. */
+export async function releaseKey(db: Db, scope: KeyScope): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('user_id', '=', scope.userId)
+    .where('operation', '=', scope.operation)
+    .where('key', '=', scope.key)
+    .where('status_code', 'is', null)
+    .execute();
+}
+
+export async function purgeExpiredKeys(db: Db): Promise<number> {
+  const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
