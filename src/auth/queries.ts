@@ -11,15 +11,23 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-// Every authenticated request reads this (the token's user must exist, with its current role): one primary-key
-// lookup, compiled once (src/db/compiled.ts).
-const userRole = compiledOnce(
-  (db: Db, id: number) => db.selectFrom('users').select('role').where('id', '=', id),
+/** What every authenticated request checks about its user, all of it on the users row. */
+export interface UserState {
+  role: string;
+  active: boolean;
+  token_generation: number;
+}
+
+// Every authenticated request reads this (the token's user must exist, be active, with its current role and
+// token generation): one primary-key lookup, compiled once (src/db/compiled.ts).
+const userState = compiledOnce(
+  (db: Db, id: number) =>
+    db.selectFrom('users').select(['role', 'active', 'token_generation']).where('id', '=', id),
   [1] as [number],
 );
 
-export async function findUserRole(db: Db, id: number): Promise<string | undefined> {
-  return (await userRole(db, id))[0]?.role;
+export async function findUserState(db: Db, id: number): Promise<UserState | undefined> {
+  return (await userState(db, id))[0];
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */
@@ -51,18 +59,42 @@ export function uniqueViolation(error: unknown): 'username' | 'email' | undefine
   return undefined;
 }
 
-export function listUsers(db: Db, limit: number, offset: number): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().orderBy('id').limit(limit).offset(offset).execute();
+export interface UserFilter {
+  role?: string | undefined;
+  active?: boolean | undefined;
+  usernamePrefix?: string | undefined;
 }
 
-export function countUsers(db: Db): Promise<number> {
-  return exactCount(db, 'users');
+function filtered(db: Db, filter: UserFilter) {
+  let query = db.selectFrom('users');
+  if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+  if (filter.active !== undefined) query = query.where('active', '=', filter.active);
+  if (filter.usernamePrefix !== undefined) {
+    // The prefix is matched literally: LIKE's own wildcards in it are escaped.
+    const escaped = filter.usernamePrefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where(sql`lower(username)`, 'like', sql`lower(${escaped}) || '%'`);
+  }
+  return query;
 }
 
-export function updateUserRole(db: Db, id: number, role: string): Promise<UserRow | undefined> {
+const unfiltered = (filter: UserFilter) =>
+  filter.role === undefined && filter.active === undefined && filter.usernamePrefix === undefined;
+
+export function listUsers(db: Db, filter: UserFilter, limit: number, offset: number): Promise<UserRow[]> {
+  return filtered(db, filter).selectAll().orderBy('id').limit(limit).offset(offset).execute();
+}
+
+export async function countUsers(db: Db, filter: UserFilter = {}): Promise<number> {
+  if (unfiltered(filter)) return exactCount(db, 'users');
+  const row = await filtered(db, filter).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  return row.n;
+}
+
+/** ADMIN_USERNAME's user at start-up: an admin, and enabled. */
+export function makeActiveAdmin(db: Db, id: number): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
-    .set({ role, updated_at: sql<Date>`now()` })
+    .set({ role: 'admin', active: true, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();

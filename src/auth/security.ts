@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
-import { AppError, forbidden, unauthorized } from '../errors/index.ts';
+import { AppError, DomainError, forbidden, unauthorized } from '../errors/index.ts';
 import { permissionsOf } from './permissions.ts';
-import { findUserRole } from './queries.ts';
+import { findUserState } from './queries.ts';
 import { createJwksClient, type JwksClient, JwksUnavailableError } from './jwks.ts';
 
 export interface AuthUser {
@@ -26,6 +26,8 @@ export interface AccessTokenPayload {
   username: string;
   role: string;
   permissions: string[];
+  /** The token generation it was signed in (absent in tokens from before generations: 0). */
+  gen?: number;
 }
 
 declare module '@fastify/jwt' {
@@ -68,8 +70,9 @@ const SUBJECT = /^[1-9][0-9]{0,9}$/;
 const MAX_ID = 2_147_483_647;
 
 /**
- * The token's signature and claims (exp, iss, aud required; see the @fastify/jwt registration), then its user:
- * a deleted user's token is refused, and privileges follow the user's current role, not the one in the token.
+ * The token's signature and claims (exp, iss, aud required; see the @fastify/jwt registration), then its user,
+ * read in one query of the users row: a deleted or disabled user's token is refused, so is one signed before the
+ * user's last password change or disabling (an older `gen`), and privileges follow the user's current role.
  */
 async function verifyLocal(app: FastifyInstance, token: string): Promise<AuthUser> {
   let payload: AccessTokenPayload;
@@ -84,9 +87,11 @@ async function verifyLocal(app: FastifyInstance, token: string): Promise<AuthUse
   if (typeof sub !== 'string' || !SUBJECT.test(sub) || Number(sub) > MAX_ID) throw unauthorized(INVALID);
   if (typeof payload.username !== 'string') throw unauthorized(INVALID);
   const id = Number(sub);
-  const role = await findUserRole(app.deps.db, id);
-  if (role === undefined) throw unauthorized('the user of this token no longer exists');
-  return { id, username: payload.username, role, permissions: permissionsOf(role) };
+  const user = await findUserState(app.deps.db, id);
+  if (user === undefined) throw unauthorized('the user of this token no longer exists');
+  if (!user.active) throw new DomainError('account_disabled', 'this account is disabled');
+  if ((payload.gen ?? 0) !== user.token_generation) throw unauthorized('token revoked (password changed or account disabled since): sign in again');
+  return { id, username: payload.username, role: user.role, permissions: permissionsOf(user.role) };
 }
 
 async function verifyExternal(

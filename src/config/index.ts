@@ -30,6 +30,8 @@ export interface Config {
   /** Password-hashing threads and how many hashes may wait for one (src/auth/hash-pool.ts). */
   readonly hashing: { readonly workers: number; readonly queue: number };
   readonly admin: { readonly username: string; readonly password: string } | undefined;
+  /** Audit events older than this many days are purged (src/auth/audit.ts). */
+  readonly auditRetentionDays: number;
   readonly movieApi: {
     readonly url: string;
     readonly username: string | undefined;
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1024),
     hashing: { workers: int(env, 'HASH_WORKERS', 2, 1, 64), queue: int(env, 'HASH_QUEUE', 64, 0, 100_000) },
     admin: adminUsername && adminPassword ? { username: adminUsername, password: adminPassword } : undefined,
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     movieApi: {
       url: url(env, 'MOVIE_API_URL', ['http:', 'https:']) ?? 'https://demo.credy.in/api/v1/maya/movies/',
       username: nonEmpty(env, 'MOVIE_API_USERNAME'),

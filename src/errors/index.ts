@@ -36,13 +36,16 @@ export const STATUS_OF_CODE = {
   validation_failed: 400,
   malformed_request: 400,
   unauthorized: 401,
+  account_disabled: 401,
   forbidden: 403,
+  login_disabled: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
   username_taken: 409,
   email_taken: 409,
   last_actor_of_movie: 409,
+  last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   movie_needs_actor: 422,
@@ -241,7 +244,7 @@ export function installErrorHandler(app: FastifyInstance): void {
 
     if (error instanceof DomainError) {
       const status = STATUS_OF_CODE[error.code];
-      if (error.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
+      if (status === 401) reply.header('www-authenticate', 'Bearer');
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       if (status >= 500) request.log.warn({ err: error }, error.message);
       return send(reply, status, error.message, error.details, error.code);
