@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.ts';
+import { badRequest } from '../errors/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import { queryWithDefaults } from '../spec/index.ts';
 import { changeAccess, changeOwnPassword, removeAccount, removeOwnAccount } from './accounts.ts';
@@ -81,6 +82,10 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async deleteCurrentUser(request, reply) {
+      // Fastify hands a DELETE with an empty body over unvalidated; the spec requires this one.
+      if ((request.body as typeof request.body | undefined) === undefined) {
+        throw badRequest('invalid body', [{ field: 'body', message: 'is required' }]);
+      }
       await removeOwnAccount(db, actorOf(request), request.body.password, clientGone(request));
       return reply.code(204).send();
     },
