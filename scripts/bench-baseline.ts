@@ -22,7 +22,7 @@ import {
   PostgresQueryCompiler,
 } from 'kysely';
 import { permissionsOf } from '../src/auth/permissions.ts';
-import { findUserAuthState } from '../src/auth/queries.ts';
+import { findUserState } from '../src/auth/queries.ts';
 import { findActorDetail } from '../src/casting/queries.ts';
 import type { Config } from '../src/config/index.ts';
 import { createPool } from '../src/db/index.ts';
@@ -50,7 +50,7 @@ async function serviceSql(run: (db: Kysely<DB>) => Promise<unknown>): Promise<st
 }
 
 const text = await serviceSql((db) => findActorDetail(db, 1));
-const roleText = await serviceSql((db) => findUserAuthState(db, 1));
+const roleText = await serviceSql((db) => findUserState(db, 1));
 const prepared = process.env.DB_PREPARED_STATEMENTS !== 'false';
 const name = prepared ? 'actor-detail' : undefined;
 const roleName = prepared ? 'user-role' : undefined;

@@ -6,10 +6,10 @@
 import { createAccount } from '../src/auth/service.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import type { Role } from '../src/auth/permissions.ts';
-import { findUserByUsername, updatePasswordHash, updateUserRole } from '../src/auth/queries.ts';
-import { signAccessToken } from '../src/auth/tokens.ts';
+import { updateUserAccess } from '../src/auth/account-queries.ts';
+import { findUserByUsername, updatePasswordHash } from '../src/auth/queries.ts';
 import type { Env } from '../src/config/index.ts';
-import { describeError, generatePassword, type Print, withApp } from './users.ts';
+import { describeError, generatePassword, type Print, withDatabase } from './users.ts';
 
 export const DEMO_USERS: readonly { username: string; role: Role; variable: string }[] = [
   { username: 'demo-member', role: 'member', variable: 'MEMBER_JWT' },
@@ -20,19 +20,19 @@ export const DEMO_USERS: readonly { username: string; role: Role; variable: stri
 ];
 
 export async function main(env: Env, print: Print, warn: Print = print): Promise<void> {
-  await withApp(env, warn, async ({ app, db, config }) => {
+  await withDatabase(env, warn, async ({ db, config, signer }) => {
     print('# Marquee demo users; their passwords change on every run.');
     for (const demo of DEMO_USERS) {
       const password = generatePassword();
       let user = await findUserByUsername(db, demo.username);
       if (user) {
         await updatePasswordHash(db, user.id, await hashPassword(password));
-        user = (await updateUserRole(db, user.id, demo.role)) ?? user;
+        user = await updateUserAccess(db, user.id, { role: demo.role, active: true });
       } else {
         user = await createAccount(db, config, { username: demo.username, password, role: demo.role });
       }
       print(`# ${demo.username.padEnd(15)} ${demo.role.padEnd(19)} password: ${password}`);
-      print(`export ${demo.variable}='${signAccessToken(app, user)}'`);
+      print(`export ${demo.variable}='${signer.access(user)}'`);
     }
   });
 }

@@ -1,16 +1,18 @@
 /**
  * `npm run users -- create --username X [--password Y] [--email E] [--role R]` creates a user and prints tokens;
- * `npm run users -- token --username X` prints a fresh access and refresh token for an existing user.
- * Same configuration and database as the server; with the embedded database and the server running, through the
- * server (src/db/owner.ts).
+ * `npm run users -- token --username X` prints a fresh access and refresh token for an existing user;
+ * `npm run users -- disable|enable|delete NAME` and `set-password NAME [--password Y]` do what an admin does
+ * through the API, each leaving its audit event. Same configuration and database as the server; with the
+ * embedded database and the server running, through the server (src/db/owner.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.ts';
+import { operatorCommands } from '../src/auth/accounts.ts';
+import { OPERATOR } from '../src/auth/audit.ts';
 import { createAccount } from '../src/auth/service.ts';
 import { isRole, ROLES } from '../src/auth/permissions.ts';
 import { findUserByUsername } from '../src/auth/queries.ts';
+import { createTokenSigner, type TokenSigner } from '../src/auth/signer.ts';
 import { issueTokenPair } from '../src/auth/tokens.ts';
 import { type Config, type Env, loadConfig } from '../src/config/index.ts';
 import type { Database } from '../src/db/index.ts';
@@ -23,24 +25,19 @@ import { componentSchema, loadSpec } from '../src/spec/index.ts';
 export type Print = (line: string) => void;
 
 export interface Context {
-  app: FastifyInstance;
   db: Database;
   config: Config;
+  signer: TokenSigner;
 }
 
-/** The server's config and migrated database, and an app to sign tokens with; no port is opened. */
-export async function withApp<T>(env: Env, warn: Print, run: (context: Context) => Promise<T>): Promise<T> {
+/** The server's config and migrated database, and the server's token signer; no app is built. */
+export async function withDatabase<T>(env: Env, warn: Print, run: (context: Context) => Promise<T>): Promise<T> {
   const { config, warnings } = loadConfig(env);
   for (const warning of warnings) warn(`warning: ${warning}`);
   const { db } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
     await migrateToLatest(db);
-    const app = await buildApp(config, { db, logger: false });
-    try {
-      return await run({ app, db, config });
-    } finally {
-      await app.close();
-    }
+    return await run({ db, config, signer: createTokenSigner(config.jwt) });
   } finally {
     await db.destroy();
   }
@@ -53,7 +50,11 @@ export function generatePassword(): string {
 const USAGE = `usage:
   npm run users -- create --username NAME [--password PASSWORD] [--email EMAIL] [--role ROLE]
   npm run users -- token --username NAME
+  npm run users -- disable NAME | enable NAME | delete NAME
+  npm run users -- set-password NAME [--password PASSWORD]
 roles: ${ROLES.join(', ')} (default member); without --password one is generated and printed`;
+
+const ACCOUNT_COMMANDS = ['disable', 'enable', 'delete', 'set-password'];
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -92,6 +93,9 @@ export async function main(argv: string[], env: Env, print: Print, warn: Print =
     },
   });
   const [command, ...rest] = positionals;
+  if (command !== undefined && ACCOUNT_COMMANDS.includes(command)) {
+    return accountCommand(command, rest, values, env, print, warn);
+  }
   if (rest.length > 0 || (command !== 'create' && command !== 'token')) throw new UsageError(USAGE);
   const username = values.username;
   if (!username) throw new UsageError(`--username is required\n${USAGE}`);
@@ -106,22 +110,53 @@ export async function main(argv: string[], env: Env, print: Print, warn: Print =
     checkAccount({ username, password, ...(values.email === undefined ? {} : { email: values.email }) });
   }
 
-  await withApp(env, warn, async ({ app, db, config }) => {
+  await withDatabase(env, warn, async ({ db, config, signer }) => {
     if (command === 'create') {
       const user = await createAccount(db, config, { username, password, email: values.email, role });
       print(`created user ${user.id} "${user.username}" (${user.role})`);
       if (values.password === undefined) print(`password: ${password}`);
-      const pair = await issueTokenPair(app, db, config, user);
+      const pair = await issueTokenPair(db, config, signer, user);
       print(`access:   ${pair.access}`);
       print(`refresh:  ${pair.refresh}`);
       return;
     }
     const user = await findUserByUsername(db, username);
     if (!user) throw new UsageError(`no user "${username}"`);
-    const pair = await issueTokenPair(app, db, config, user);
+    const pair = await issueTokenPair(db, config, signer, user);
     print(`user ${user.id} "${user.username}" (${user.role})`);
     print(`access:   ${pair.access}`);
     print(`refresh:  ${pair.refresh}`);
+  });
+}
+
+/** disable, enable, delete, set-password: one username, the same rules as the API (the last admin stays). */
+async function accountCommand(
+  command: string,
+  rest: string[],
+  values: { username?: string | undefined; password?: string | undefined; email?: string | undefined; role?: string | undefined },
+  env: Env,
+  print: Print,
+  warn: Print,
+): Promise<void> {
+  const [name, ...extra] = rest;
+  const allowed = command === 'set-password' ? ['password'] : [];
+  const misplaced = Object.keys(values).filter((option) => !allowed.includes(option));
+  if (!name || extra.length > 0 || misplaced.length > 0) throw new UsageError(USAGE);
+  await withDatabase(env, warn, async ({ db, config }) => {
+    if (command === 'set-password') {
+      const password = values.password ?? generatePassword();
+      const user = await operatorCommands.setPassword(db, config, OPERATOR, name, password);
+      print(`password of user ${user.id} "${user.username}" set; every session of it ended`);
+      if (values.password === undefined) print(`password: ${password}`);
+      return;
+    }
+    if (command === 'delete') {
+      const user = await operatorCommands.delete(db, OPERATOR, name);
+      print(`deleted user ${user.id} "${user.username}"`);
+      return;
+    }
+    const user = await operatorCommands[command === 'disable' ? 'disable' : 'enable'](db, OPERATOR, name);
+    print(`user ${user.id} "${user.username}" ${user.active ? 'enabled' : 'disabled'}`);
   });
 }
 

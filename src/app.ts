@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
 import { configureHashing } from './auth/passwords.ts';
+import auditRetention from './auth/audit-retention.ts';
 import authentication from './auth/plugin.ts';
 import { registerAuthRateLimit } from './auth/rate-limit.ts';
 import { createSecurityHandlers } from './auth/security.ts';
@@ -148,6 +149,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authentication, { config });
   await app.register(requiredBody, { document: spec.document });
   await registerAuthRateLimit(app, deps);
+  await app.register(auditRetention);
   await app.register(catalogClient, { config });
   await app.register(idempotency, { deps });
   await app.register(openapiGlue, {

@@ -15,8 +15,18 @@ import {
   RESOURCES,
   referencesIds,
   resourceOf,
+  RUN_PREFIX,
 } from './flow.ts';
-import { event, type Expectation, expectations, startRun, store, useRole } from './scripts.ts';
+import {
+  deleteListedUsers,
+  event,
+  type Expectation,
+  expectations,
+  noneListed,
+  startRun,
+  store,
+  useRole,
+} from './scripts.ts';
 import { type JsonObject, loadSpec, type Operation, type Spec } from './spec.ts';
 
 interface Variant {
@@ -102,7 +112,7 @@ function setupFolder(spec: Spec, template: (op: Operation) => PostmanItem): Post
     }),
   ];
   for (const role of ROLES.filter((r) => r !== 'admin')) {
-    const username = `pm-${role}-{{runId}}`;
+    const username = `${RUN_PREFIX}${role}`;
     items.push(
       build(template(register), register, {
         name: `Register a ${role}`,
@@ -134,6 +144,55 @@ function setupFolder(spec: Spec, template: (op: Operation) => PostmanItem): Post
     );
   }
   return { name: 'setup: the admin and one new user per role', item: items };
+}
+
+/** A user of the run's own changes its password, signs in again and deletes its account, away from the setup users. */
+function accountLifeFolder(spec: Spec, template: (op: Operation) => PostmanItem): PostmanItem {
+  const ids = ['registerCollectionsUser', 'obtainTokenPair', 'changePassword', 'deleteCurrentUser'];
+  const [register, login, change, remove] = ids.map((id) => spec.operations.find((o) => o.operationId === id) as Operation);
+  const username = `${RUN_PREFIX}leaver`;
+  const body = (value: Record<string, string>) => JSON.stringify(value, null, 2);
+  if (!register || !login || !change || !remove) throw new Error(`the spec lacks one of ${ids.join(', ')}`);
+  return {
+    name: 'account life: a new password, then the account deleted',
+    item: [
+      build(template(register), register, {
+        name: 'Register a user who will leave',
+        role: null,
+        body: body({ username, password: '{{runPassword}}' }),
+        expect: successOf(register),
+        tests: store('token_leaver', 'access_token'),
+      }),
+      build(template(change), change, {
+        role: 'leaver',
+        body: body({ current_password: '{{runPassword}}', new_password: '{{runPassword}}-new' }),
+        expect: successOf(change),
+      }),
+      build(template(login), login, {
+        name: 'Log in with the new password',
+        role: null,
+        body: body({ username, password: '{{runPassword}}-new' }),
+        expect: successOf(login),
+        tests: store('token_leaver', 'access'),
+      }),
+      build(template(remove), remove, {
+        role: 'leaver',
+        body: body({ password: '{{runPassword}}-new' }),
+        expect: successOf(remove),
+      }),
+    ],
+  };
+}
+
+/** Lists the run's users by their common prefix, as the admin: to delete them, then to see none is left. */
+function sweep(spec: Spec, template: (op: Operation) => PostmanItem, name: string, tests: string[]): PostmanItem {
+  const list = spec.operations.find((op) => op.operationId === 'listUsers') as Operation;
+  const item = build(template(list), list, { name, role: 'admin', expect: successOf(list), tests });
+  (item.request as NonNullable<PostmanItem['request']>).url.query = [
+    { key: 'username_prefix', value: RUN_PREFIX },
+    { key: 'limit', value: '100' },
+  ];
+  return item;
 }
 
 function happy(op: Operation, template: PostmanItem): PostmanItem {
@@ -208,7 +267,15 @@ export async function postmanCollection(specPath: string): Promise<string> {
     if (ops.length > 0) folders.push({ name: resource.name, item: ops.map((op) => happy(op, template(op))) });
   }
   folders.push({ name: 'refusals', item: refusals(spec, template) });
-  folders.push({ name: 'cleanup: delete what the run created', item: deletes.map((op) => happy(op, template(op))) });
+  folders.push(accountLifeFolder(spec, template));
+  folders.push({
+    name: 'cleanup: delete what the run created',
+    item: [
+      ...deletes.map((op) => happy(op, template(op))),
+      sweep(spec, template, 'Delete every user the run registered', deleteListedUsers()),
+      sweep(spec, template, 'No user of the run is left', noneListed()),
+    ],
+  });
 
   const info = collection.info as Record<string, unknown>;
   info._postman_id = createHash('sha256')

@@ -37,6 +37,16 @@ export const RESOURCES: Resource[] = [
  */
 export const SHARED_STATE = [/^\/request-count\/reset\/$/];
 
+/**
+ * Operations that end the caller's own session (a new password, deleting one's account): the run makes them with
+ * a user of their own at the end (collection.ts), not with the setup users whose tokens later requests use.
+ * Keyed by method and path.
+ */
+export const OWN_ACCOUNT = [/^PUT \/api\/v1\/user\/password$/, /^DELETE \/api\/v1\/user$/];
+
+/** Every username (and email) the run makes starts with this, so the cleanup finds them all by prefix. */
+export const RUN_PREFIX = 'pm-{{runId}}-';
+
 /** An id and a uuid no deployment has: for the 404 and 422 requests. */
 export const MISSING = { integer: 2147483647, uuid: '00000000-0000-4000-8000-000000000000' };
 
@@ -57,7 +67,9 @@ export function createdIdField(op: Operation): string | undefined {
 /** The happy path: each resource's operations in spec order, then every delete, newest resource first. */
 export function orderOperations(operations: Operation[]): { use: Operation[]; deletes: Operation[] } {
   const rank = (op: Operation) => RESOURCES.indexOf(resourceOf(op));
-  const kept = operations.filter((op) => !SHARED_STATE.some((re) => re.test(op.path)));
+  const kept = operations.filter(
+    (op) => !SHARED_STATE.some((re) => re.test(op.path)) && !OWN_ACCOUNT.some((re) => re.test(`${op.method} ${op.path}`)),
+  );
   const use = kept.filter((op) => op.method !== 'DELETE').sort((a, b) => rank(a) - rank(b));
   // Within a resource the deeper path goes first: a collection's movie before the collection.
   const deletes = kept
@@ -94,8 +106,7 @@ export function bodyFrom(example: JsonObject, missing = false): string {
       return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, rewrite(v, k)]));
     }
     if (typeof node !== 'string') return node;
-    if (key === 'username') return `${node}-{{runId}}`;
-    if (key === 'email') return node.replace('@', '-{{runId}}@');
+    if (key === 'username' || key === 'email') return `${RUN_PREFIX}${node}`;
     if (key === 'refresh') return '{{refresh}}';
     return node;
   };

@@ -82,3 +82,30 @@ export function startRun(): string[] {
 export function event(listen: 'prerequest' | 'test', lines: string[]) {
   return { listen, script: { type: 'text/javascript', exec: lines } };
 }
+
+/** Deletes, as the admin, every user the listing answered, asserting a 204 for each. */
+export function deleteListedUsers(): string[] {
+  return [
+    'pm.response.json().users.forEach(function (user) {',
+    '  pm.sendRequest({',
+    "    url: pm.variables.replaceIn('{{baseUrl}}') + '/api/v1/users/' + user.id,",
+    "    method: 'DELETE',",
+    "    header: { Authorization: 'Bearer ' + pm.variables.get('token_admin') },",
+    '  }, function (error, response) {',
+    "    pm.test('deletes ' + user.username, function () {",
+    '      pm.expect(error).to.equal(null);',
+    '      pm.expect(response.code).to.equal(204);',
+    '    });',
+    '  });',
+    '});',
+  ];
+}
+
+/** The listing is empty: the run left no user behind. */
+export function noneListed(): string[] {
+  return [
+    "pm.test('no user of this run is left', function () {",
+    '  pm.expect(pm.response.json().users).to.eql([]);',
+    '});',
+  ];
+}

@@ -51,7 +51,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with username and password
-         * @description Returns an access token and a refresh token (JSON or form-encoded). Wrong username or wrong password give the same 401, so the answer never tells whether a username exists. Rate limited per client.
+         * @description Returns an access token and a refresh token (JSON or form-encoded). Wrong username or wrong password give the same 401, so the answer never tells whether a username exists; the right password of a disabled account is a 403 `login_disabled`. Every attempt is an audit event. Rate limited per client.
          */
         post: operations["obtainTokenPair"];
         delete?: never;
@@ -118,6 +118,30 @@ export interface paths {
          * @description Creates a `member` user whose username is the lower-cased email, and returns its id and an access token (the users-api-flask registration). 409 when the email (or that username) is already in use. Passwords are 8 to 1024 characters: the old system's six-character examples are refused on purpose. Rate limited per client.
          */
         post: operations["createV1User"];
+        /**
+         * Delete your own account
+         * @description Deletes the caller's account, confirmed with its password (401 when wrong). Its refresh tokens, collections and messages go with it (a user's messages are deleted with their author); its tokens are 401 from then on, and the username and email may be registered again. The last active admin cannot delete itself (409 `last_admin`). Leaves a `deleted` audit event.
+         */
+        delete: operations["deleteCurrentUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change your own password (and sign out everywhere)
+         * @description Sets a new password after checking the current one (401 when wrong); the new one follows the registration rules (8 to 1024 characters, 400). Every refresh token of the user is revoked and every access token issued before is refused at once, on every replica: this is "sign out everywhere". Leaves a `password_changed` audit event.
+         */
+        put: operations["changePassword"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -135,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with email and password, receive a token
-         * @description Returns the user's id and an access token (the users-api-flask login). Wrong email or wrong password give the same 401. Rate limited per client.
+         * @description Returns the user's id and an access token (the users-api-flask login). Wrong email or wrong password give the same 401; the right password of a disabled account is a 403 `login_disabled`. Every attempt is an audit event. Rate limited per client.
          */
         post: operations["authenticateV1"];
         delete?: never;
@@ -153,7 +177,7 @@ export interface paths {
         };
         /**
          * List users
-         * @description Lists all users, oldest first, one page at a time. Requires `manage:users` (admins).
+         * @description Lists users, oldest first, one page at a time, optionally only those of a role, only active or disabled ones, and only usernames starting with a prefix (case-insensitive; `%` and `_` match themselves); `total_users` counts the matching users. Requires `manage:users` (admins).
          */
         get: operations["listUsers"];
         put?: never;
@@ -180,14 +204,38 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a user
+         * @description Deletes the user with their refresh tokens, collections and messages; their tokens are 401 from then on and the username and email may be registered again. The last active admin cannot be deleted (409 `last_admin`). Leaves a `deleted` audit event. Requires `manage:users` (admins).
+         */
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
         /**
-         * Change a user's role
-         * @description Sets the user's role; `is_staff` follows (true for admins only) and the permissions become those of the new role, at once (within 1 second on the deployment's other servers): every request is checked against the user's current role, so tokens issued before the change grant the new role's permissions only (a demoted admin's old token may still read, but no longer manage users), and refresh issues the new role. Requires `manage:users` (admins).
+         * Change a user's role, or disable or enable the account
+         * @description Sets the user's role and/or `active`. A role's `is_staff` follows (true for admins only) and the permissions become those of the new role, at once (within 1 second on the deployment's other servers): every request is checked against the user's current role, so tokens issued before the change grant the new role's permissions only (a demoted admin's old token may still read, but no longer manage users), and refresh issues the new role. `active: false` refuses the user's tokens at once (401 `account_disabled`), revokes their refresh tokens and makes their login a 403 `login_disabled`; `active: true` lets them sign in again. **The last active admin** cannot be demoted or disabled (409 `last_admin`), however many admins try at the same moment. Each changed value leaves one audit event (`role_changed`, `disabled`, `enabled`). Requires `manage:users` (admins).
          */
         patch: operations["updateUserRole"];
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail
+         * @description Security events, newest first, one page at a time: role changes, disables and enables, deletions and password changes (actor, target, time, request id, before/after), and sign-ins and failed sign-ins (with the address). Append-only: the database refuses changes to it, except the purge of events older than `AUDIT_RETENTION_DAYS` (default 365). Never holds a password or a token. Requires `manage:users` (admins).
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/actors": {
@@ -760,7 +808,7 @@ export interface components {
             }[];
         };
         /** @description What went wrong, stable across releases: switch on this, not on `message`. Each response lists the codes it can carry; one code always comes with the same status, its `x-status` (the server's code-to-status table is generated from it). An error of the HTTP layer that names no code gets the first code listed here for its status. */
-        ErrorCode: string & ("validation_failed" | "malformed_request" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "idempotency_in_progress" | "last_actor_of_movie" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "movie_needs_actor" | "unknown_reference" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out");
+        ErrorCode: string & ("validation_failed" | "malformed_request" | "invalid_cursor" | "unauthorized" | "account_disabled" | "forbidden" | "login_disabled" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "idempotency_in_progress" | "last_actor_of_movie" | "last_admin" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "movie_needs_actor" | "unknown_reference" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out");
         /**
          * @description A user's role; its permissions are listed under the `bearerAuth` scheme.
          * @enum {string}
@@ -781,6 +829,8 @@ export interface components {
             last_name: string;
             /** @description True for admins only. */
             is_staff: boolean;
+            /** @description False once an admin disabled the account: its tokens are refused (401 `account_disabled`) and its login with the right password is a 403 `login_disabled`. */
+            active: boolean;
             role: components["schemas"]["Role"];
             /** @description The permissions of the user's role. */
             permissions: components["schemas"]["Permission"][];
@@ -848,8 +898,54 @@ export interface components {
             page: number;
             limit: number;
         };
-        RoleUpdate: {
-            role: components["schemas"]["Role"];
+        UserUpdate: {
+            role?: components["schemas"]["Role"];
+            /** @description False disables the account (its tokens and refresh tokens stop working at once); true enables it. */
+            active?: boolean;
+        };
+        PasswordChange: {
+            current_password: string;
+            new_password: string;
+        };
+        PasswordConfirmation: {
+            password: string;
+        };
+        /**
+         * @description What happened. `role_changed`, `disabled`, `enabled`, `deleted` and `password_changed` carry the actor and target, and `before`/`after` hold the values that changed (`role`, `active`); `signed_in` and `sign_in_failed` carry the address (`after.reason` says why a sign-in failed). No event ever holds a password, a hash or a token.
+         * @enum {string}
+         */
+        AuditAction: "role_changed" | "disabled" | "enabled" | "deleted" | "password_changed" | "signed_in" | "sign_in_failed";
+        AuditEvent: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            action: components["schemas"]["AuditAction"];
+            /** @description The user who acted; null for the command line and for anonymous sign-in attempts. */
+            actor_id: number | null;
+            /** @description That user's username when it acted, or `command line`. */
+            actor: string | null;
+            /** @description The account acted on; null for a failed sign-in with an unknown name. */
+            target_id: number | null;
+            /** @description That account's username at the time (it stays after a deletion). */
+            target: string | null;
+            /** @description The request's X-Request-Id. */
+            request_id: string | null;
+            /** @description The client address. */
+            address: string | null;
+            before: {
+                [key: string]: unknown;
+            } | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+        };
+        AuditList: {
+            /** @constant */
+            success: true;
+            events: components["schemas"]["AuditEvent"][];
+            total_events: number;
+            page: number;
+            limit: number;
         };
         /** @enum {string} */
         Gender: "M" | "F" | "X";
@@ -1257,17 +1353,9 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "success": false,
-                 *       "error": 401,
-                 *       "code": "unauthorized",
-                 *       "message": "invalid or expired token"
-                 *     }
-                 */
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "unauthorized";
+                    code?: "unauthorized" | "account_disabled";
                 };
             };
         };
@@ -1288,6 +1376,46 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
                     code?: "forbidden";
+                };
+            };
+        };
+        /** @description The right password of a disabled account (a wrong one is the ordinary 401). */
+        LoginDisabled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 403,
+                 *       "code": "login_disabled",
+                 *       "message": "this account is disabled"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "login_disabled";
+                };
+            };
+        };
+        /** @description The change would leave no active admin. */
+        LastAdmin: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "success": false,
+                 *       "error": 409,
+                 *       "code": "last_admin",
+                 *       "message": "the last active admin cannot be disabled, demoted or deleted"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {unknown} */
+                    code?: "last_admin";
                 };
             };
         };
@@ -1635,6 +1763,7 @@ export interface operations {
                      *       "first_name": "",
                      *       "last_name": "",
                      *       "is_staff": false,
+                     *       "active": true,
                      *       "role": "member",
                      *       "permissions": [],
                      *       "created_at": "2026-11-22T12:00:00Z",
@@ -1695,6 +1824,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["LoginDisabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1815,6 +1945,7 @@ export interface operations {
                      *       "first_name": "",
                      *       "last_name": "",
                      *       "is_staff": false,
+                     *       "active": true,
                      *       "role": "casting_assistant",
                      *       "permissions": [
                      *         "get:actors",
@@ -1877,6 +2008,72 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    deleteCurrentUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "correct-horse-battery"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordConfirmation"];
+            };
+        };
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["LastAdmin"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct-horse-battery",
+                 *       "new_password": "another-long-passphrase"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Changed; sign in again with the new password. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
     authenticateV1: {
         parameters: {
             query?: never;
@@ -1913,6 +2110,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["LoginDisabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1937,6 +2135,12 @@ export interface operations {
                  * @example WyJhY3RvcnMiLDI4XQ
                  */
                 cursor?: components["parameters"]["Cursor"];
+                /** @description Only users of this role. */
+                role?: components["schemas"]["Role"];
+                /** @description Only enabled (`true`) or disabled (`false`) users. */
+                active?: boolean;
+                /** @description Only usernames that start with this, compared case-insensitively. */
+                username_prefix?: string;
             };
             header?: never;
             path?: never;
@@ -1962,6 +2166,7 @@ export interface operations {
                      *           "first_name": "",
                      *           "last_name": "",
                      *           "is_staff": true,
+                     *           "active": true,
                      *           "role": "admin",
                      *           "permissions": [
                      *             "get:actors",
@@ -1987,6 +2192,7 @@ export interface operations {
                      *           "first_name": "",
                      *           "last_name": "",
                      *           "is_staff": false,
+                     *           "active": true,
                      *           "role": "member",
                      *           "permissions": [],
                      *           "created_at": "2026-11-22T12:00:00Z",
@@ -2004,6 +2210,36 @@ export interface operations {
             400: components["responses"]["ListBadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The resource's numeric id: a decimal integer from 1 to 2147483647, written as digits only. `+1`, ` 1`, `01`, `1e0`, `0x1` and `Infinity` are a 400 (they never match a row).
+                 * @example 1
+                 */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["LastAdmin"];
             default: components["responses"]["Error"];
         };
     };
@@ -2028,12 +2264,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "role": "casting_director"
-                 *     }
-                 */
-                "application/json": components["schemas"]["RoleUpdate"];
+                "application/json": components["schemas"]["UserUpdate"];
             };
         };
         responses: {
@@ -2052,6 +2283,7 @@ export interface operations {
                      *       "first_name": "",
                      *       "last_name": "",
                      *       "is_staff": false,
+                     *       "active": true,
                      *       "role": "casting_director",
                      *       "permissions": [
                      *         "get:actors",
@@ -2074,9 +2306,72 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["LastAdmin"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The page to return, from 1 (digits only); a page past the end is empty.
+                 * @example 1
+                 */
+                page?: components["parameters"]["Page"];
+                /**
+                 * @description Items per page (digits only).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "events": [
+                     *         {
+                     *           "id": 12,
+                     *           "at": "2026-12-07T12:00:00Z",
+                     *           "action": "role_changed",
+                     *           "actor_id": 1,
+                     *           "actor": "admin",
+                     *           "target_id": 2,
+                     *           "target": "test2@test.com",
+                     *           "request_id": "4f7c1e2a-9b3d-4c5e-8f6a-1b2c3d4e5f60",
+                     *           "address": "203.0.113.7",
+                     *           "before": {
+                     *             "role": "member"
+                     *           },
+                     *           "after": {
+                     *             "role": "casting_director"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total_events": 1,
+                     *       "page": 1,
+                     *       "limit": 20
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             default: components["responses"]["Error"];
         };
     };

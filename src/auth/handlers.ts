@@ -1,20 +1,22 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.ts';
-import { unauthorized } from '../errors/index.ts';
 import { nextLink, pageRequest } from '../paging/cursor.ts';
 import { preconditionOf, tagged } from '../plugins/conditional.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 import { queryWithDefaults } from '../spec/index.ts';
+import { changeAccess, changeOwnPassword, removeAccount, removeOwnAccount } from './accounts.ts';
+import { actorOf, listAudit } from './audit.ts';
 import {
-  checkCredentials,
   createAccount,
   createEmailAccount,
   getUser,
   listUsers,
-  setRole,
+  registerWithTokens,
+  signIn,
   toUser,
 } from './service.ts';
-import { issueTokenPair, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens.ts';
+import { createTokenSigner } from './signer.ts';
+import { revokeRefreshToken, rotateRefreshToken } from './tokens.ts';
 
 type AuthOperation =
   | 'registerCollectionsUser'
@@ -24,24 +26,26 @@ type AuthOperation =
   | 'revokeRefreshToken'
   | 'createV1User'
   | 'getCurrentUser'
+  | 'deleteCurrentUser'
+  | 'changePassword'
   | 'authenticateV1'
   | 'listUsers'
-  | 'updateUserRole';
+  | 'updateUserRole'
+  | 'deleteUser'
+  | 'listAuditEvents';
 
 /** Whether the request's client has gone: a password hash still queued for it is then dropped. */
 const clientGone = (request: FastifyRequest) => () => request.raw.socket?.destroyed === true;
 
-/** One answer for an unknown user and a wrong password: nothing tells which it was. */
-const BAD_CREDENTIALS = 'invalid credentials';
-
 export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
   const { config, db } = deps;
+  const signer = createTokenSigner(config.jwt);
   const userPage = queryWithDefaults(deps.spec.document, 'listUsers');
+  const auditPage = queryWithDefaults(deps.spec.document, 'listAuditEvents');
 
   return {
     async registerCollectionsUser(request, reply) {
-      const user = await createAccount(db, config, request.body, clientGone(request));
-      const pair = await issueTokenPair(request.server, db, config, user);
+      const pair = await registerWithTokens(db, config, signer, request.body, clientGone(request));
       reply.code(201);
       return { access_token: pair.access, refresh_token: pair.refresh };
     },
@@ -53,18 +57,14 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     },
 
     async obtainTokenPair(request) {
-      const user = await checkCredentials(
-        db,
-        { username: request.body.username },
-        request.body.password,
-        clientGone(request),
-      );
-      if (!user) throw unauthorized(BAD_CREDENTIALS);
-      return issueTokenPair(request.server, db, config, user);
+      const { username, password } = request.body;
+      const attempt = { login: { username }, password, refresh: true as const };
+      const { access, refresh } = await signIn(db, config, signer, attempt, actorOf(request), clientGone(request));
+      return { access, refresh };
     },
 
     async refreshTokenPair(request) {
-      return rotateRefreshToken(request.server, db, config, request.body.refresh);
+      return rotateRefreshToken(db, config, signer, request.body.refresh);
     },
 
     async revokeRefreshToken(request, reply) {
@@ -75,32 +75,62 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
     async createV1User(request, reply) {
       const user = await createEmailAccount(db, config, request.body, clientGone(request));
       reply.code(201);
-      return { id: user.id, token: signAccessToken(request.server, user) };
+      return { id: user.id, token: signer.access(user) };
     },
 
     async getCurrentUser(request, reply) {
       return tagged(reply, toUser(await getUser(db, request.user.id)));
     },
 
+    async deleteCurrentUser(request, reply) {
+      await removeOwnAccount(db, actorOf(request), request.body.password, clientGone(request));
+      deps.userStates.forget(request.user.id);
+      return reply.code(204).send();
+    },
+
+    async changePassword(request, reply) {
+      await changeOwnPassword(db, config, actorOf(request), request.body, clientGone(request));
+      deps.userStates.forget(request.user.id);
+      return reply.code(204).send();
+    },
+
     async authenticateV1(request) {
-      const user = await checkCredentials(db, { email: request.body.email }, request.body.password, clientGone(request));
-      if (!user) throw unauthorized(BAD_CREDENTIALS);
-      return { id: user.id, token: signAccessToken(request.server, user) };
+      const { email, password } = request.body;
+      const attempt = { login: { email }, password, refresh: false };
+      const { user, access } = await signIn(db, config, signer, attempt, actorOf(request), clientGone(request));
+      return { id: user.id, token: access };
     },
 
     async listUsers(request, reply) {
       const query = userPage(request.query);
       const { page, limit } = query;
+      const { role, active, username_prefix: usernamePrefix } = request.query;
+      const filter = { role, active, usernamePrefix };
       const { offset, after } = pageRequest('users', { ...query, offset: (page - 1) * limit });
-      const { users, total } = await listUsers(db, { limit, offset, afterId: after ? Number(after[0]) : 0 });
+      const afterId = after ? Number(after[0]) : 0;
+      const { users, total } = await listUsers(db, filter, { limit, offset, afterId });
       const link = nextLink('/api/v1/users', 'users', { limit }, users, (user) => [user.id]);
       if (link) reply.header('link', link);
       return { success: true, users: users.slice(0, limit).map(toUser), total_users: total, page, limit };
     },
 
     async updateUserRole(request, reply) {
-      const user = await setRole(db, deps.userStates, request.params.id, request.body.role, preconditionOf(request));
+      const { id } = request.params;
+      const user = await changeAccess(db, actorOf(request), id, request.body, preconditionOf(request));
+      deps.userStates.forget(id);
       return tagged(reply, toUser(user));
+    },
+
+    async deleteUser(request, reply) {
+      await removeAccount(db, actorOf(request), request.params.id);
+      deps.userStates.forget(request.params.id);
+      return reply.code(204).send();
+    },
+
+    async listAuditEvents(request) {
+      const { page, limit } = auditPage(request.query);
+      const { events, total } = await listAudit(db, { limit, offset: (page - 1) * limit });
+      return { success: true, events, total_events: total, page, limit };
     },
   };
 }

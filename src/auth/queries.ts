@@ -16,18 +16,24 @@ export function lockUser(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-// Every authenticated request needs this (the token's user must exist, with its current role): one primary-key
-// lookup, compiled once (src/db/compiled.ts), whose row src/auth/user-states.ts caches as it is. Columns that
-// decide whether a token is honoured belong here, and ride along in the cache.
-const userAuthState = compiledOnce(
-  (db: Db, id: number) => db.selectFrom('users').select('role').where('id', '=', id),
+/** What every authenticated request checks about its user, all of it on the users row. */
+export interface UserState {
+  role: string;
+  active: boolean;
+  token_generation: number;
+}
+
+// Every authenticated request needs this (the token's user must exist, be active, with its current role and
+// token generation): one primary-key lookup, compiled once (src/db/compiled.ts), whose row src/auth/user-states.ts
+// caches as it is. Columns that decide whether a token is honoured belong here, and ride along in the cache.
+const userState = compiledOnce(
+  (db: Db, id: number) =>
+    db.selectFrom('users').select(['role', 'active', 'token_generation']).where('id', '=', id),
   [1] as [number],
 );
 
-export type UserAuthState = Awaited<ReturnType<typeof userAuthState>>[number];
-
-export async function findUserAuthState(db: Db, id: number): Promise<UserAuthState | undefined> {
-  return (await userAuthState(db, id))[0];
+export async function findUserState(db: Db, id: number): Promise<UserState | undefined> {
+  return (await userState(db, id))[0];
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */
@@ -59,10 +65,34 @@ export function uniqueViolation(error: unknown): 'username' | 'email' | undefine
   return undefined;
 }
 
+export interface UserFilter {
+  role?: string | undefined;
+  active?: boolean | undefined;
+  usernamePrefix?: string | undefined;
+}
+
+function filtered(db: Db, filter: UserFilter) {
+  let query = db.selectFrom('users');
+  if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+  if (filter.active !== undefined) query = query.where('active', '=', filter.active);
+  if (filter.usernamePrefix !== undefined) {
+    // The prefix is matched literally: LIKE's own wildcards in it are escaped.
+    const escaped = filter.usernamePrefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where(sql`lower(username)`, 'like', sql`lower(${escaped}) || '%'`);
+  }
+  return query;
+}
+
+const unfiltered = (filter: UserFilter) =>
+  filter.role === undefined && filter.active === undefined && filter.usernamePrefix === undefined;
+
 /** Oldest first, by offset or after an id (ids start at 1, so `afterId` 0 keeps every row). */
-export function listUsers(db: Db, page: { limit: number; offset: number; afterId: number }): Promise<UserRow[]> {
-  return db
-    .selectFrom('users')
+export function listUsers(
+  db: Db,
+  filter: UserFilter,
+  page: { limit: number; offset: number; afterId: number },
+): Promise<UserRow[]> {
+  return filtered(db, filter)
     .selectAll()
     .where('id', '>', page.afterId)
     .orderBy('id')
@@ -71,14 +101,17 @@ export function listUsers(db: Db, page: { limit: number; offset: number; afterId
     .execute();
 }
 
-export function countUsers(db: Db): Promise<number> {
-  return exactCount(db, 'users');
+export async function countUsers(db: Db, filter: UserFilter = {}): Promise<number> {
+  if (unfiltered(filter)) return exactCount(db, 'users');
+  const row = await filtered(db, filter).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  return row.n;
 }
 
-export function updateUserRole(db: Db, id: number, role: string): Promise<UserRow | undefined> {
+/** ADMIN_USERNAME's user at start-up: an admin, and enabled. */
+export function makeActiveAdmin(db: Db, id: number): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
-    .set({ role, updated_at: sql<Date>`now()` })
+    .set({ role: 'admin', active: true, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();

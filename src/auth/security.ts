@@ -25,6 +25,8 @@ export interface AccessTokenPayload {
   username: string;
   role: string;
   permissions: string[];
+  /** The token generation it was signed in (absent in tokens from before generations: 0). */
+  gen?: number;
 }
 
 declare module '@fastify/jwt' {
@@ -67,9 +69,9 @@ const SUBJECT = /^[1-9][0-9]{0,9}$/;
 const MAX_ID = 2_147_483_647;
 
 /**
- * The token's signature and claims (exp, iss, aud required; see the @fastify/jwt registration), then its user:
- * a deleted user's token is refused, and privileges follow the user's current role, not the one in the token
- * (read through the user-state cache, src/auth/user-states.ts, within its staleness bound).
+ * The token's signature and claims (exp, iss, aud required; see the @fastify/jwt registration), then its user,
+ * read from the users row through the user-state cache (src/auth/user-states.ts, within its staleness bound): a deleted or disabled user's token is refused, so is one signed before the
+ * user's last password change or disabling (an older `gen`), and privileges follow the user's current role.
  */
 async function verifyLocal(app: FastifyInstance, token: string): Promise<AuthUser> {
   let payload: AccessTokenPayload;
@@ -87,9 +89,11 @@ async function verifyLocal(app: FastifyInstance, token: string): Promise<AuthUse
   if (typeof sub !== 'string' || !SUBJECT.test(sub) || Number(sub) > MAX_ID) throw unauthorized(INVALID);
   if (typeof payload.username !== 'string') throw unauthorized(INVALID);
   const id = Number(sub);
-  const state = await app.deps.userStates.get(id);
-  if (state === undefined) throw unauthorized('the user of this token no longer exists');
-  return { id, username: payload.username, role: state.role, permissions: permissionsOf(state.role) };
+  const user = await app.deps.userStates.get(id);
+  if (user === undefined) throw unauthorized('the user of this token no longer exists');
+  if (!user.active) throw new AppError('account_disabled', 'this account is disabled');
+  if ((payload.gen ?? 0) !== user.token_generation) throw unauthorized('token revoked (password changed or account disabled since): sign in again');
+  return { id, username: payload.username, role: user.role, permissions: permissionsOf(user.role) };
 }
 
 async function verifyExternal(

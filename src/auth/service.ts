@@ -1,11 +1,10 @@
-import { checkPrecondition, type Precondition } from '../conditional/tags.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { badRequest, AppError, notFound } from '../errors/index.ts';
-import type { UserStates } from './user-states.ts';
+import { badRequest, AppError, notFound, unauthorized } from '../errors/index.ts';
 import { type Abandoned, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
+import { type Actor, audit } from './audit.ts';
 import { permissionsOf, type Role } from './permissions.ts';
 import {
   countUsers,
@@ -14,12 +13,14 @@ import {
   findUserByUsername,
   insertUser,
   listUsers as listUserRows,
-  lockUser,
+  type UserFilter,
   type UserRow,
   uniqueViolation,
   updatePasswordHash,
-  updateUserRole,
+  makeActiveAdmin,
 } from './queries.ts';
+import type { TokenSigner } from './signer.ts';
+import { issueTokenPair, type TokenPair } from './tokens.ts';
 
 /** The API's `User` schema. */
 export type User = components['schemas']['User'];
@@ -33,6 +34,7 @@ export function toUser(row: UserRow): User {
     last_name: row.last_name,
     is_staff: row.role === 'admin',
     role: row.role as Role,
+    active: row.active,
     permissions: permissionsOf(row.role),
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
@@ -48,36 +50,54 @@ export interface NewAccount {
   role?: Role | undefined;
 }
 
-/**
- * Creates a user, or refuses a weak or over-long password, or a username or email already taken (as the
- * database's unique indexes decide: concurrent registrations of one name cannot both win).
- */
-export async function createAccount(
-  db: Database,
-  config: Config,
-  account: NewAccount,
-  abandoned?: Abandoned,
-): Promise<UserRow> {
-  const username = account.username.trim();
+type NewUserValues = Parameters<typeof insertUser>[1];
+
+/** The row to insert: a weak or over-long password is refused before any hashing. */
+async function prepareAccount(config: Config, account: NewAccount, abandoned?: Abandoned): Promise<NewUserValues> {
   const problem = passwordProblem(account.password, config.passwordMinLength);
   if (problem) throw badRequest('invalid body', [{ field: 'password', message: problem }]);
-  const email = account.email?.trim() || null;
-  const passwordHash = await hashPassword(account.password, undefined, abandoned);
+  return {
+    username: account.username.trim(),
+    email: account.email?.trim() || null,
+    password_hash: await hashPassword(account.password, undefined, abandoned),
+    first_name: account.first_name ?? '',
+    last_name: account.last_name ?? '',
+    role: account.role ?? 'member',
+  };
+}
+
+/** A username or email already taken, as the database's unique indexes decide (concurrent registrations of one name cannot both win). */
+async function insertAccount(db: Database, values: NewUserValues): Promise<UserRow> {
   try {
-    return await insertUser(db, {
-      username,
-      email,
-      password_hash: passwordHash,
-      first_name: account.first_name ?? '',
-      last_name: account.last_name ?? '',
-      role: account.role ?? 'member',
-    });
+    return await insertUser(db, values);
   } catch (error) {
     const taken = uniqueViolation(error);
     if (taken === 'username') throw new AppError('username_taken', 'username already taken');
     if (taken === 'email') throw new AppError('email_taken', 'email already in use');
     throw error;
   }
+}
+
+/** Creates a user, or refuses a weak or over-long password, or a username or email already taken. */
+export async function createAccount(
+  db: Database,
+  config: Config,
+  account: NewAccount,
+  abandoned?: Abandoned,
+): Promise<UserRow> {
+  return insertAccount(db, await prepareAccount(config, account, abandoned));
+}
+
+/** Registration that signs in at once: the account and its first refresh token are written in one transaction. */
+export async function registerWithTokens(
+  db: Database,
+  config: Config,
+  signer: TokenSigner,
+  account: NewAccount,
+  abandoned?: Abandoned,
+): Promise<TokenPair> {
+  const values = await prepareAccount(config, account, abandoned);
+  return db.transaction().execute(async (trx) => issueTokenPair(trx, config, signer, await insertAccount(trx, values)));
 }
 
 /** The messages seed's registration by email: the username is the lower-cased email. */
@@ -105,54 +125,65 @@ export async function getUser(db: Database, id: number): Promise<UserRow> {
 }
 
 /** `users` holds one row more than the page when another page follows. */
-export async function listUsers(db: Database, page: { limit: number; offset: number; afterId: number }) {
-  const [users, total] = await Promise.all([listUserRows(db, { ...page, limit: page.limit + 1 }), countUsers(db)]);
+export async function listUsers(
+  db: Database,
+  filter: UserFilter,
+  page: { limit: number; offset: number; afterId: number },
+) {
+  const [users, total] = await Promise.all([
+    listUserRows(db, filter, { ...page, limit: page.limit + 1 }),
+    countUsers(db, filter),
+  ]);
   return { users, total };
 }
 
-/**
- * Sets the role; with an If-Match, only while the user, locked, still has that tag. The new role takes effect in
- * this process from its next request (the cached state is dropped after the commit), and on the other replicas
- * within the cache's bound (the users table's trigger notifies them).
- */
-export async function setRole(
-  db: Database,
-  userStates: UserStates,
-  id: number,
-  role: Role,
-  precondition?: Precondition,
-): Promise<UserRow> {
-  const user = await db.transaction().execute(async (trx) => {
-    if (precondition !== undefined) {
-      const current = await lockUser(trx, id);
-      if (!current) throw notFound(`user ${id} not found`);
-      checkPrecondition(precondition, toUser(current));
-    }
-    return updateUserRole(trx, id, role);
-  });
-  userStates.forget(id);
-  if (!user) throw notFound(`user ${id} not found`);
-  return user;
+/** One answer for an unknown user and a wrong password: nothing tells which it was. */
+const BAD_CREDENTIALS = 'invalid credentials';
+
+export interface SignInAttempt<R extends boolean> {
+  login: { username: string } | { email: string };
+  password: string;
+  /** Whether to start a refresh token family too (the users-api-flask login returns an access token only). */
+  refresh: R;
 }
 
+export type SignIn<R extends boolean> = { user: UserRow; access: string } & (R extends true
+  ? { refresh: string }
+  : unknown);
+
 /**
- * The user whose login and password these are, or undefined. The same work is done whether the user exists
- * or not, so neither the answer nor its timing tells the two apart.
+ * Signs a user in, or refuses with one 401 for an unknown user and a wrong password (the same work is done either
+ * way, so neither the answer nor its timing tells them apart), and with 403 for a disabled account's right
+ * password. Each attempt leaves one audit event with the address.
  */
-export async function checkCredentials(
+export async function signIn<R extends boolean>(
   db: Database,
-  login: { username: string } | { email: string },
-  password: string,
+  config: Config,
+  signer: TokenSigner,
+  attempt: SignInAttempt<R>,
+  actor: Actor,
   abandoned?: Abandoned,
-): Promise<UserRow | undefined> {
+): Promise<SignIn<R>> {
+  const { login, password } = attempt;
   const user =
     'username' in login
       ? await findUserByUsername(db, login.username.trim())
       : await findUserByEmail(db, login.email.trim());
   const ok = await verifyPassword(password, user?.password_hash, abandoned);
-  if (!ok || !user) return undefined;
+  const target = user && { id: user.id, username: user.username };
+  if (!ok || !user) {
+    // An unknown name is not stored: people type passwords into the username field.
+    await audit(db, actor, { action: 'sign_in_failed', target, after: { reason: 'invalid_credentials' } });
+    throw unauthorized(BAD_CREDENTIALS);
+  }
+  if (!user.active) {
+    await audit(db, actor, { action: 'sign_in_failed', target, after: { reason: 'account_disabled' } });
+    throw new AppError('login_disabled', 'this account is disabled');
+  }
   if (needsRehash(user.password_hash)) await updatePasswordHash(db, user.id, await hashPassword(password));
-  return user;
+  await audit(db, { ...actor, id: user.id, name: user.username }, { action: 'signed_in', target });
+  if (!attempt.refresh) return { user, access: signer.access(user) } as SignIn<R>;
+  return { user, ...(await issueTokenPair(db, config, signer, user)) };
 }
 
 /**
@@ -181,9 +212,9 @@ export async function ensureAdmin(
       if (!user) throw error;
     }
   }
-  if (user.role !== 'admin') {
-    user = (await updateUserRole(db, user.id, 'admin')) ?? user;
-    log.info({ userId: user.id, username: user.username }, 'user promoted to admin');
+  if (user.role !== 'admin' || !user.active) {
+    user = (await makeActiveAdmin(db, user.id)) ?? user;
+    log.info({ userId: user.id, username: user.username }, 'user is an active admin');
   }
   if (!(await verifyPassword(password, user.password_hash))) {
     await updatePasswordHash(db, user.id, await hashPassword(password));

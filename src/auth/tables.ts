@@ -9,6 +9,9 @@ export interface UsersTable {
   first_name: Generated<string>;
   last_name: Generated<string>;
   role: Generated<string>;
+  active: Generated<boolean>;
+  /** Access tokens signed with an older generation (claim `gen`) are refused. */
+  token_generation: Generated<number>;
   created_at: Generated<Date>;
   updated_at: ColumnType<Date, never, Date | undefined>;
 }
@@ -24,9 +27,25 @@ export interface RefreshTokensTable {
   created_at: DbTimestamp;
 }
 
+/** Append-only (a trigger refuses changes except the retention purge); no secret is ever stored. */
+export interface AuditEventsTable {
+  id: ColumnType<number, never, never>;
+  at: DbTimestamp;
+  action: string;
+  actor_id: number | null;
+  actor: string | null;
+  target_id: number | null;
+  target: string | null;
+  request_id: string | null;
+  address: string | null;
+  before: ColumnType<Record<string, unknown> | null, string | null, never>;
+  after: ColumnType<Record<string, unknown> | null, string | null, never>;
+}
+
 export interface AuthTables {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
+  audit_events: AuditEventsTable;
 }
 
 export type { DbTimestamp };

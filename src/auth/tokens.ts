@@ -1,9 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { unauthorized } from '../errors/index.ts';
-import { permissionsOf } from './permissions.ts';
+import { AppError, unauthorized } from '../errors/index.ts';
+import type { TokenSigner, TokenSubject } from './signer.ts';
 import {
   deleteDeadRefreshTokens,
   findRefreshToken,
@@ -12,22 +11,6 @@ import {
   revokeRefreshFamily,
   spendRefreshToken,
 } from './queries.ts';
-
-export interface TokenSubject {
-  id: number;
-  username: string;
-  role: string;
-}
-
-/** An access JWT: sub, username, role, permissions, and iat/exp/iss/aud from the @fastify/jwt registration. */
-export function signAccessToken(app: FastifyInstance, user: TokenSubject): string {
-  return app.jwt.sign({
-    sub: String(user.id),
-    username: user.username,
-    role: user.role,
-    permissions: permissionsOf(user.role),
-  });
-}
 
 export interface TokenPair {
   access: string;
@@ -57,14 +40,14 @@ async function issueRefreshToken(
 
 /** A new login: an access token and the first refresh token of a new family. */
 export async function issueTokenPair(
-  app: FastifyInstance,
   db: Database,
   config: Config,
+  signer: TokenSigner,
   user: TokenSubject,
 ): Promise<TokenPair> {
   await deleteDeadRefreshTokens(db, user.id);
   const refresh = await issueRefreshToken(db, config, user.id, randomUUID());
-  return { access: signAccessToken(app, user), refresh };
+  return { access: signer.access(user), refresh };
 }
 
 const INVALID_REFRESH = 'invalid, expired or revoked refresh token';
@@ -74,9 +57,9 @@ const INVALID_REFRESH = 'invalid, expired or revoked refresh token';
  * database (a role change shows from the next refresh on). A token that was already spent revokes its family.
  */
 export async function rotateRefreshToken(
-  app: FastifyInstance,
   db: Database,
   config: Config,
+  signer: TokenSigner,
   token: string,
 ): Promise<TokenPair> {
   const tokenHash = hashRefreshToken(token);
@@ -85,10 +68,11 @@ export async function rotateRefreshToken(
     if (!spent) return undefined;
     const user = await findUserById(trx, spent.user_id);
     if (!user) return undefined;
+    if (!user.active) throw new AppError('account_disabled', 'this account is disabled');
     return { user, refresh: await issueRefreshToken(trx, config, user.id, spent.family_id) };
   });
   if (!next) return rejectRefresh(db, tokenHash);
-  return { access: signAccessToken(app, next.user), refresh: next.refresh };
+  return { access: signer.access(next.user), refresh: next.refresh };
 }
 
 /** Revokes the token's family (log out); unknown, expired, revoked or spent tokens are a 401. */

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/index.ts';
-import { findUserAuthState, type UserAuthState } from './queries.ts';
+import { findUserState, type UserState } from './queries.ts';
 import type { UserChangeChannel } from './user-changes.ts';
 
 /** How old an auth state may be when it is used: a change made on another replica takes effect within this. */
@@ -8,7 +8,7 @@ export const STALENESS_BOUND_MS = 1000;
 const MAX_ENTRIES = 100_000;
 
 /**
- * Each user's auth state (the row findUserAuthState reads: role and whatever else decides whether a token is
+ * Each user's auth state (the row findUserState reads: role and whatever else decides whether a token is
  * honoured), kept in memory so an authenticated request makes one database round trip instead of two.
  *
  * The rule (docs/performance.md, "The user-state cache"): a cached state is used only while the change channel
@@ -21,7 +21,7 @@ const MAX_ENTRIES = 100_000;
 export class UserStates {
   readonly #db: Database;
   readonly #channel: UserChangeChannel | undefined;
-  readonly #entries = new LRUCache<number, { state: UserAuthState | undefined }>({ max: MAX_ENTRIES });
+  readonly #entries = new LRUCache<number, { state: UserState | undefined }>({ max: MAX_ENTRIES });
   #listening = false;
   #caughtUpAt = Number.NEGATIVE_INFINITY;
   /** Bumped by every change heard and every channel event: a read that overlapped one is not kept. */
@@ -52,14 +52,14 @@ export class UserStates {
   }
 
   /** The user's auth state, undefined when the user does not exist. */
-  async get(id: number): Promise<UserAuthState | undefined> {
-    if (!this.#channel) return findUserAuthState(this.#db, id);
+  async get(id: number): Promise<UserState | undefined> {
+    if (!this.#channel) return findUserState(this.#db, id);
     if (this.trusted) {
       const entry = this.#entries.get(id);
       if (entry) return entry.state;
     }
     const generation = this.#generation;
-    const state = await findUserAuthState(this.#db, id);
+    const state = await findUserState(this.#db, id);
     if (generation === this.#generation && this.#listening) this.#entries.set(id, { state });
     return state;
   }

@@ -38,6 +38,8 @@ export interface Config {
     readonly passes: number;
   };
   readonly admin: { readonly username: string; readonly password: string } | undefined;
+  /** Audit events older than this many days are purged (src/auth/audit.ts). */
+  readonly auditRetentionDays: number;
   readonly movieApi: {
     readonly url: string;
     readonly username: string | undefined;
@@ -250,6 +252,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       passes: int(env, 'HASH_PASSES', 2, 2, 16),
     },
     admin: adminUsername && adminPassword ? { username: adminUsername, password: adminPassword } : undefined,
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     movieApi: {
       url: url(env, 'MOVIE_API_URL', ['http:', 'https:']) ?? 'https://demo.credy.in/api/v1/maya/movies/',
       username: nonEmpty(env, 'MOVIE_API_USERNAME'),

@@ -70,15 +70,35 @@ t.test('what is created flows on: ids into later paths, and deletes come last, n
   t.ok(create('Create a collection') < create('Post a message'));
   t.match(tests(requests[create('Create an actor')] as Item), /pm\.collectionVariables\.set\("actorId", pm\.response\.json\(\)\["actor_id"\]\)/);
   t.match(requests[create('Create a movie')]?.request?.body?.raw, /"actors_id": \[\s*\{\{actorId\}\}\s*\]/);
-  const deletes = requests.filter((r) => r.request?.method === 'DELETE' && !/^\d{3} /.test(r.name)).map((r) => r.name);
+  const deletes = requests
+    .filter((r) => r.folder.startsWith('cleanup') && r.request?.method === 'DELETE')
+    .map((r) => r.name);
   t.same(deletes, [
     'Delete a message',
     'Remove one movie from one of my collections',
     'Delete one of my collections',
     'Delete a movie',
     'Delete an actor',
+    'Delete a user',
   ]);
-  t.same(names.slice(-deletes.length), deletes, 'the last requests');
+  const sweep = ['Delete every user the run registered', 'No user of the run is left'];
+  t.same(names.slice(-deletes.length - sweep.length), [...deletes, ...sweep], 'the last requests');
   t.notOk(names.includes('Reset the request counter'), 'the shared counter is never reset');
   t.ok(names.includes('403 as a member: Reset the request counter'));
+});
+
+t.test('the run leaves no user behind: every name it makes shares one prefix, and the cleanup deletes by it', async (t) => {
+  const bodies = requests.map((r) => r.request?.body?.raw ?? '').join('\n');
+  for (const match of bodies.matchAll(/"(username|email)": "([^"]*)"/g)) {
+    if (!match[2]!.startsWith('{{admin')) t.match(match[2], /^pm-\{\{runId\}\}-/, `${match[1]} ${match[2]}`);
+  }
+  const sweep = requests.filter((r) => r.name === 'Delete every user the run registered')[0];
+  t.match(tests(sweep as Item), /method: 'DELETE'/);
+  const life = requests.filter((r) => r.folder.startsWith('account life')).map((r) => r.name);
+  t.same(life, [
+    'Register a user who will leave',
+    'Change your own password (and sign out everywhere)',
+    'Log in with the new password',
+    'Delete your own account',
+  ]);
 });

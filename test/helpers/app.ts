@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.ts';
-import { signAccessToken } from '../../src/auth/tokens.ts';
+import { createTokenSigner } from '../../src/auth/signer.ts';
 import { type Config, type Env, loadConfig } from '../../src/config/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { assertMatchesSpec } from './contract.ts';
@@ -68,7 +68,7 @@ export async function inject(
 
 /** An access token signed as the app signs them, whether or not user `id` exists (the app refuses it if not). */
 export function signedToken(app: FastifyInstance, role: string, id: number, username = `${role}-user`): string {
-  return signAccessToken(app, { id, username, role });
+  return createTokenSigner(app.deps.config.jwt).access({ id, username, role });
 }
 
 /** An access token of a new user with this role: the app accepts only tokens of users that exist. */

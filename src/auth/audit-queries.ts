@@ -1,0 +1,41 @@
+import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Database as Db } from '../db/index.ts';
+import type { AuditEventsTable } from './tables.ts';
+
+export type AuditRow = Selectable<AuditEventsTable>;
+export type NewAuditEvent = Insertable<AuditEventsTable>;
+
+export async function insertAuditEvent(db: Db, event: NewAuditEvent): Promise<void> {
+  await db.insertInto('audit_events').values(event).execute();
+}
+
+export function listAuditEvents(db: Db, limit: number, offset: number): Promise<AuditRow[]> {
+  return db
+    .selectFrom('audit_events')
+    .selectAll()
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+}
+
+export async function countAuditEvents(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+/** Deletes events older than the retention; the only delete the table's trigger lets through. */
+export function purgeAuditEvents(db: Db, retentionDays: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('marquee.audit_purge', 'on', true)`.execute(trx);
+    const result = await trx
+      .deleteFrom('audit_events')
+      .where('at', '<', sql<Date>`now() - make_interval(days => ${retentionDays})`)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
+}
