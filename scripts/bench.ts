@@ -31,7 +31,7 @@ import {
   tokensFor,
 } from './bench/scenarios.ts';
 import { LOGIN_PASSWORD, type Seeded, seed } from './bench/seed.ts';
-import { startFakeUpstream } from './fake-upstream.ts';
+import { startFakeUpstream } from '../src/catalog/sample/upstream.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import newman, { type NewmanRunSummary } from 'newman';
 import pg from 'pg';
-import { FAKE_DEFAULTS, startFakeUpstream } from './fake-upstream.ts';
+import { FAKE_DEFAULTS, startFakeUpstream } from '../src/catalog/sample/upstream.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

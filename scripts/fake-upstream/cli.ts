@@ -1,6 +1,6 @@
 /** `npm run fake-upstream -- --port 4010 --fail-rate 0.3`: the fake catalogue as a process of its own. */
 import { parseArgs } from 'node:util';
-import { FAKE_DEFAULTS, startFakeUpstream } from '../fake-upstream.ts';
+import { FAKE_DEFAULTS, startFakeUpstream } from '../../src/catalog/sample/upstream.ts';
 
 const { values } = parseArgs({
   options: {

@@ -57,10 +57,12 @@ export async function waitForDatabase(
       await client.end().catch(() => {});
     }
     const reason = failure instanceof Error ? failure.message : String(failure);
-    if (!isTransient(failure)) throw new Error(`database refused the connection: ${reason}`);
+    if (!isTransient(failure)) throw new Error(`database refused the connection: ${reason}`, { cause: failure });
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      throw new Error(`database not reachable after ${attempt} attempts in ${timeoutMs} ms: ${reason}`);
+      throw new Error(`database not reachable after ${attempt} attempts in ${timeoutMs} ms: ${reason}`, {
+        cause: failure,
+      });
     }
     const pause = Math.min(delay, remaining);
     onRetry(`database not reachable yet (attempt ${attempt}): ${reason}; retrying in ${pause} ms`);
