@@ -13,7 +13,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createScratchDatabase } from '../test/helpers/database.ts';
 import { type Measured, pickDriver, probe, run } from './bench/load.ts';
@@ -31,10 +30,19 @@ import {
   tokensFor,
 } from './bench/scenarios.ts';
 import { LOGIN_PASSWORD, type Seeded, seed } from './bench/seed.ts';
-import { startFakeUpstream } from './fake-upstream.ts';
+import { startFakeUpstream } from '../src/catalog/sample/upstream.ts';
+import { commandLine } from './cli.ts';
 
-const { values: args } = parseArgs({
-  options: {
+const USAGE = `usage: npm run bench [-- options]
+  --smoke                 1 s per scenario, scales 1 and 2; fails on any error or non-2xx
+  --duration S, --rounds N, --connections N, --logins N   per scenario (8, 3, 50, 20)
+  --only REGEX            the scenarios whose names match
+  --ab KEY=VALUE[,…]      one more service with these variables (an A/B of one setting; repeatable)
+  --scale N …, --scale-duration S, --scale-rounds N, --no-scale, --scale-only   the data-growth table
+  --driver NAME, --cpu-prof, --together   load generator, CPU profile, scenarios loaded at the same time
+Env: DATABASE_URL (an admin connection), REDIS_URL. The whole run takes about 10 minutes.`;
+
+const { values: args } = commandLine(USAGE, {
     smoke: { type: 'boolean', default: false },
     duration: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
@@ -57,7 +65,6 @@ const { values: args } = parseArgs({
     // Each round loads the selected scenarios at the same time, one wrk each: they share whatever the machine
     // gives in that second, so a noisy host's drift cancels out of their ratios (A/B of small levers).
     together: { type: 'boolean', default: false },
-  },
 });
 const smoke = args.smoke;
 const duration = smoke ? 1 : Number(args.duration);

@@ -3,7 +3,8 @@
  * DATABASE_URL when set, dropped afterwards) with an
  * admin and the fake movie catalogue, runs generated/postman.json against it with newman, and prints
  *   postman: N requests, N assertions, N failed
- * Exits 1 when an assertion fails, a request errs or a request asserts nothing.
+ * `npm run postman -- --base-url URL --admin-username NAME --admin-password SECRET` runs it against a server
+ * that is already running instead. Exits 1 when an assertion fails, a request errs or a request asserts nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,11 +15,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import newman, { type NewmanRunSummary } from 'newman';
+import type { NewmanRunSummary } from 'newman';
 import pg from 'pg';
-import { FAKE_DEFAULTS, startFakeUpstream } from './fake-upstream.ts';
+import { FAKE_DEFAULTS, startFakeUpstream } from '../src/catalog/sample/upstream.ts';
+import { commandLine } from './cli.ts';
+
+const USAGE = `usage: npm run postman [-- --base-url URL --admin-username NAME --admin-password SECRET]
+  without --base-url: a fresh service of its own (with DATABASE_URL: a new database beside it), stopped after
+  with --base-url: that running server, signing in as the admin given (npm run demo makes demo-admin)`;
+const { values: options } = commandLine(USAGE, {
+  'base-url': { type: 'string' },
+  'admin-username': { type: 'string' },
+  'admin-password': { type: 'string' },
+});
+if (options['base-url'] !== undefined && (!options['admin-username'] || !options['admin-password'])) {
+  console.error(`--base-url needs --admin-username and --admin-password\n${USAGE}`);
+  process.exit(2);
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// newman reads every property of `fs` as it loads, the deprecated fs.F_OK too (DEP0176): its warning, not ours.
+process.noDeprecation = true;
+const { default: newman } = await import('newman');
+process.noDeprecation = false;
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -73,52 +93,69 @@ async function freshDatabase(url: string): Promise<{ url: string; drop(): Promis
   };
 }
 
-const upstream = await startFakeUpstream();
-const database = process.env.DATABASE_URL ? await freshDatabase(process.env.DATABASE_URL) : undefined;
-const dataDir = mkdtempSync(join(tmpdir(), 'marquee-postman-'));
-const admin = { username: `postman-admin-${randomBytes(4).toString('hex')}`, password: randomBytes(18).toString('base64url') };
-const env: Record<string, string> = {
-  JWT_SECRET: randomBytes(32).toString('hex'),
-  DATA_DIR: dataDir,
-  ADMIN_USERNAME: admin.username,
-  ADMIN_PASSWORD: admin.password,
-  MOVIE_API_URL: upstream.url,
-  MOVIE_API_USERNAME: FAKE_DEFAULTS.username,
-  MOVIE_API_PASSWORD: FAKE_DEFAULTS.password,
-};
-if (database) env.DATABASE_URL = database.url;
-if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
-// A shared Redis keeps counters and rate limits apart from every other user of it.
-if (env.REDIS_URL) env.REDIS_KEY_PREFIX = `postman:${randomBytes(6).toString('hex')}:`;
-
-let service: { child: ChildProcess; url: string } | undefined;
-let summary: NewmanRunSummary | undefined;
-try {
-  service = await startService(env);
+/** Runs the collection against `baseUrl`, signing in as `admin`. */
+function runCollection(baseUrl: string, admin: { username: string; password: string }): Promise<NewmanRunSummary> {
   const collection = JSON.parse(readFileSync(join(root, 'generated', 'postman.json'), 'utf8')) as {
     variable: { key: string; value: string }[];
   };
   const values: Record<string, string> = {
-    baseUrl: service.url,
+    baseUrl,
     adminUsername: admin.username,
     adminPassword: admin.password,
   };
   for (const variable of collection.variable) variable.value = values[variable.key] ?? variable.value;
-  summary = await new Promise<NewmanRunSummary>((resolve, reject) =>
+  return new Promise<NewmanRunSummary>((resolve, reject) =>
     newman.run({ collection: collection as never, reporters: ['cli'], timeoutRequest: 30_000 }, (error, result) =>
       error ? reject(error) : resolve(result),
     ),
   );
-} finally {
-  if (service) {
-    service.child.kill('SIGTERM');
-    await once(service.child, 'exit');
-  }
-  await upstream.close();
-  await database?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
+/** A service of its own, with a fresh database, an admin and the fake catalogue; everything removed after. */
+async function runOnFreshService(): Promise<NewmanRunSummary> {
+  const upstream = await startFakeUpstream();
+  const database = process.env.DATABASE_URL ? await freshDatabase(process.env.DATABASE_URL) : undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'marquee-postman-'));
+  const admin = {
+    username: `postman-admin-${randomBytes(4).toString('hex')}`,
+    password: randomBytes(18).toString('base64url'),
+  };
+  const env: Record<string, string> = {
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    DATA_DIR: dataDir,
+    ADMIN_USERNAME: admin.username,
+    ADMIN_PASSWORD: admin.password,
+    MOVIE_API_URL: upstream.url,
+    MOVIE_API_USERNAME: FAKE_DEFAULTS.username,
+    MOVIE_API_PASSWORD: FAKE_DEFAULTS.password,
+  };
+  if (database) env.DATABASE_URL = database.url;
+  if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
+  // A shared Redis keeps counters and rate limits apart from every other user of it.
+  if (env.REDIS_URL) env.REDIS_KEY_PREFIX = `postman:${randomBytes(6).toString('hex')}:`;
+
+  let service: { child: ChildProcess; url: string } | undefined;
+  try {
+    service = await startService(env);
+    return await runCollection(service.url, admin);
+  } finally {
+    if (service) {
+      service.child.kill('SIGTERM');
+      await once(service.child, 'exit');
+    }
+    await upstream.close();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const summary =
+  options['base-url'] === undefined
+    ? await runOnFreshService()
+    : await runCollection(options['base-url'].replace(/\/+$/, ''), {
+        username: options['admin-username'] as string,
+        password: options['admin-password'] as string,
+      });
 const { stats } = summary.run;
 const silent = summary.run.executions.filter((e) => (e.assertions ?? []).length === 0).map((e) => e.item.name);
 const failed = (stats.assertions.failed ?? 0) + (stats.requests.failed ?? 0) + silent.length;

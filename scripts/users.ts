@@ -6,7 +6,6 @@
  * embedded database and the server running, through the server (src/db/owner.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { operatorCommands } from '../src/auth/accounts.ts';
 import { OPERATOR } from '../src/auth/audit.ts';
 import { createAccount } from '../src/auth/service.ts';
@@ -14,13 +13,14 @@ import { isRole, ROLES } from '../src/auth/permissions.ts';
 import { findUserByUsername } from '../src/auth/queries.ts';
 import { createTokenSigner, type TokenSigner } from '../src/auth/signer.ts';
 import { issueTokenPair } from '../src/auth/tokens.ts';
-import { type Config, type Env, loadConfig } from '../src/config/index.ts';
+import { type Config, type Env, loadConfig, readDotEnv } from '../src/config/index.ts';
 import type { Database } from '../src/db/index.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/owner.ts';
 import { badRequest, validationDetails } from '../src/errors/index.ts';
 import { createValidatorCompiler } from '../src/plugins/validation.ts';
 import { componentSchema, loadSpec } from '../src/spec/index.ts';
+import { exitFor, parseCommandLine, UsageError } from './cli.ts';
 
 export type Print = (line: string) => void;
 
@@ -52,23 +52,10 @@ const USAGE = `usage:
   npm run users -- token --username NAME
   npm run users -- disable NAME | enable NAME | delete NAME
   npm run users -- set-password NAME [--password PASSWORD]
+  npm run users -- --help
 roles: ${ROLES.join(', ')} (default member); without --password one is generated and printed`;
 
 const ACCOUNT_COMMANDS = ['disable', 'enable', 'delete', 'set-password'];
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-/** An error as one line for the terminal, with the field problems an API error carries. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const details = (error as { details?: { field: string; message: string }[] }).details ?? [];
-  return [error.message, ...details.map((d) => `${d.field} ${d.message}`)].join(': ');
-}
 
 type Validate = ((data: unknown) => boolean) & { errors?: Parameters<typeof validationDetails>[0] | null };
 
@@ -82,16 +69,16 @@ function checkAccount(account: { username: string; password: string; email?: str
 
 /** Runs one command; throws UsageError for bad arguments and the API's errors (409, 400) as they are. */
 export async function main(argv: string[], env: Env, print: Print, warn: Print = print): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { positionals, values } = parseCommandLine(
+    USAGE,
+    {
       username: { type: 'string' },
       password: { type: 'string' },
       email: { type: 'string' },
       role: { type: 'string' },
     },
-  });
+    { args: argv, allowPositionals: true },
+  );
   const [command, ...rest] = positionals;
   if (command !== undefined && ACCOUNT_COMMANDS.includes(command)) {
     return accountCommand(command, rest, values, env, print, warn);
@@ -161,11 +148,10 @@ async function accountCommand(
 }
 
 if (import.meta.main) {
-  await import('dotenv/config');
+  readDotEnv();
   try {
     await main(process.argv.slice(2), process.env, console.log, console.error);
   } catch (error) {
-    console.error(describeError(error));
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    process.exitCode = exitFor(error);
   }
 }

@@ -63,7 +63,14 @@ export function loggerOptions(config: Config) {
       ? {
           transport: {
             target: 'pino-pretty',
-            options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+            // One line per request: the access log's request and response become a short summary.
+            options: {
+              translateTime: 'HH:MM:ss.l',
+              ignore: 'pid,hostname,reqId,req,res,responseTime',
+              messageFormat:
+                '{msg}{if req.method} {req.method} {req.url}{end}{if res.statusCode} → {res.statusCode}{end}' +
+                '{if responseTime} in {responseTime} ms{end}',
+            },
           },
         }
       : {}),

@@ -1,12 +1,21 @@
 import cluster from 'node:cluster';
-import 'dotenv/config';
-import { type Config, ConfigError, loadConfig } from './config/index.ts';
+import { type Config, ConfigError, loadConfig, readDotEnv } from './config/index.ts';
 import { createDatabase } from './db/index.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { claimDataFolder } from './db/owner.ts';
 import { waitForDatabase } from './db/wait.ts';
-import { docsUrl, ensurePortFree, handleShutdown, listenError } from './operations/lifecycle.ts';
+import { isDatabaseUnavailable, isRefusedByConfiguration } from './errors/index.ts';
+import {
+  banner,
+  describeDatabase,
+  ensurePortFree,
+  handleShutdown,
+  listenError,
+} from './operations/lifecycle.ts';
 import { logDestination } from './plugins/log-destination.ts';
+
+/** Whether waiting longer could have helped: the server was not there yet, rather than refusing us. */
+const isTransient = (error: unknown) => isDatabaseUnavailable(error) && !isRefusedByConfiguration(error);
 
 /** A start-up that cannot succeed says why in one line and exits 1: no stack trace, no retries. */
 function fail(reason: string): never {
@@ -16,12 +25,15 @@ function fail(reason: string): never {
 
 function readConfig(): Config {
   try {
+    readDotEnv();
     const { config, warnings } = loadConfig();
     if (cluster.isPrimary) for (const warning of warnings) console.warn(`warning: ${warning}`);
     return config;
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`configuration error: ${error.message}`);
+      console.error(
+        `configuration error: ${error.message}; fix it in the environment or .env (docs/configuration.md)`,
+      );
       process.exit(1);
     }
     throw error;
@@ -37,6 +49,24 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
+/** Says once that it waits, and fails in one line naming the variables that fix it, with the last error. */
+async function waitForPostgres(databaseUrl: string, timeoutMs: number): Promise<void> {
+  const where = describeDatabase(databaseUrl);
+  let told = false;
+  try {
+    await waitForDatabase(databaseUrl, timeoutMs, () => {
+      if (!told) console.warn(`waiting up to ${timeoutMs} ms for PostgreSQL at ${where} (DB_STARTUP_TIMEOUT_MS)`);
+      told = true;
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    fail(
+      `${reason} (PostgreSQL at ${where}); check DATABASE_URL` +
+        (isTransient((error as Error).cause) ? ', or wait longer with DB_STARTUP_TIMEOUT_MS' : ''),
+    );
+  }
+}
+
 /**
  * Checks the port first (a busy one is reported in a moment, not after migrating), waits (bounded) for
  * PostgreSQL, then migrates unless a separate step does (MIGRATE_ON_START=false).
@@ -45,11 +75,7 @@ async function prepare(config: Config): Promise<void> {
   try {
     await claimDataFolder(config);
     await ensurePortFree(config.host, config.port);
-    if (config.databaseUrl) {
-      await waitForDatabase(config.databaseUrl, config.dbStartupTimeoutMs, (message) =>
-        console.warn(message),
-      );
-    }
+    if (config.databaseUrl) await waitForPostgres(config.databaseUrl, config.dbStartupTimeoutMs);
     if (config.migrateOnStart) await migrate(config);
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
@@ -70,7 +96,7 @@ async function serve(config: Config): Promise<void> {
     fail(listenError(error, config));
   }
   if (cluster.isPrimary || cluster.worker?.id === 1) {
-    app.log.info(`API documentation: ${docsUrl(config.host, app.server.address())}`);
+    for (const line of banner(config, app.server.address())) app.log.info(line);
   }
 }
 

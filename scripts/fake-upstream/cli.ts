@@ -1,9 +1,19 @@
 /** `npm run fake-upstream -- --port 4010 --fail-rate 0.3`: the fake catalogue as a process of its own. */
-import { parseArgs } from 'node:util';
-import { FAKE_DEFAULTS, startFakeUpstream } from '../fake-upstream.ts';
+import { FAKE_DEFAULTS, startFakeUpstream } from '../../src/catalog/sample/upstream.ts';
+import { commandLine } from '../cli.ts';
 
-const { values } = parseArgs({
-  options: {
+const USAGE = `usage: npm run fake-upstream -- [options]
+  --host HOST, --port PORT            where to listen (${FAKE_DEFAULTS.host}, 4010; 0 picks a free port)
+  --path PATH                         the catalogue's path (${FAKE_DEFAULTS.path})
+  --username NAME, --password SECRET  the basic-auth credentials it accepts (${FAKE_DEFAULTS.username}, ${FAKE_DEFAULTS.password})
+  --movies N, --page-size N, --seed N how many movies, per page, and the seed of every random choice
+  --list-key results|data             the name of the page's list
+  --fail-rate, --hang-rate, --drop-rate, --malformed-rate, --wrong-shape-rate  probabilities from 0 to 1
+  --latency-ms MS, --slow-body-ms MS  delays
+  --quiet                             no line per request
+Without MOVIE_API_URL, npm start serves this catalogue in-process already; this is for a flaky one.`;
+
+const { values } = commandLine(USAGE, {
     host: { type: 'string', default: FAKE_DEFAULTS.host },
     port: { type: 'string', default: '4010' },
     path: { type: 'string', default: FAKE_DEFAULTS.path },
@@ -21,7 +31,6 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '0' },
     'slow-body-ms': { type: 'string', default: '0' },
     quiet: { type: 'boolean', default: false },
-  },
 });
 const number = (name: keyof typeof values) => {
   const value = Number(values[name]);
@@ -57,7 +66,10 @@ const fake = await startFakeUpstream({
     : (request, hit) => console.log(`#${hit} page=${request.page ?? '-'} ${request.outcome}`),
 });
 console.log(`fake movie catalogue: ${fake.movies.length} movies at ${fake.url}`);
-console.log(`basic auth user "${values.username}" (password from --password; default in the README)`);
+console.log(
+  `point Marquee at it: MOVIE_API_URL=${fake.url} MOVIE_API_USERNAME=${values.username} ` +
+    `MOVIE_API_PASSWORD=${values.password === FAKE_DEFAULTS.password ? values.password : '<your --password>'} npm start`,
+);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     fake.close().then(() => process.exit(0));

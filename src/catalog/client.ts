@@ -114,7 +114,7 @@ export interface CatalogClient {
 }
 
 export interface CatalogClientOptions {
-  settings: Config['movieApi'];
+  settings: Config['movieApi'] & { readonly url: string };
   /** The upstream budget: the request deadline minus what answering from the stale copy may take. */
   budgetMs: number;
   log: FastifyBaseLogger;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ConfigError, type Env, parseVariables, typoWarnings } from './environment.ts';
 
-export type Env = Record<string, string | undefined>;
+export { ConfigError, type Env, readDotEnv } from './environment.ts';
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -41,7 +42,8 @@ export interface Config {
   /** Audit events older than this many days are purged (src/auth/audit.ts). */
   readonly auditRetentionDays: number;
   readonly movieApi: {
-    readonly url: string;
+    /** Unset outside production: the bundled sample catalogue is served in-process (src/catalog/sample/). */
+    readonly url: string | undefined;
     readonly username: string | undefined;
     readonly password: string | undefined;
     readonly attemptTimeoutMs: number;
@@ -79,69 +81,15 @@ export interface Config {
   readonly dbStartupTimeoutMs: number;
 }
 
-export class ConfigError extends Error {
-  readonly variable: string;
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.variable = variable;
-  }
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
-}
-
-function url(env: Env, name: string, protocols: string[]): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, 'is not a valid URL');
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
-  }
-  return raw;
-}
-
-function list(env: Env, name: string, fallback: string[] = []): string[] {
-  const items = (env[name] ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-  return items.length > 0 ? items : fallback;
-}
-
-function nonEmpty(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : raw;
-}
-
 // In development a missing JWT_SECRET must not log everyone out on every restart, so one is kept in the data folder.
-function developmentSecret(dataDir: string): string {
-  if (dataDir.startsWith('memory://')) return randomBytes(48).toString('base64url');
+function developmentSecret(dataDir: string): { secret: string; created: boolean } {
+  if (dataDir.startsWith('memory://')) return { secret: randomBytes(48).toString('base64url'), created: true };
   const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), created: false };
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
+  return { secret, created: true };
 }
 
 /**
@@ -164,36 +112,49 @@ function readOpenFilesLimit(): number | undefined {
   }
 }
 
+/** A comma-separated list; `fallback` when it names nothing. */
+function list(raw: string, fallback: string[] = []): string[] {
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length > 0 ? items : fallback;
+}
+
 export interface LoadedConfig {
   config: Config;
   warnings: string[];
 }
 
+/** The seed's catalogue: production's upstream unless MOVIE_API_URL names another. */
+const PRODUCTION_CATALOGUE = 'https://demo.credy.in/api/v1/maya/movies/';
+
 export function loadConfig(env: Env = process.env): LoadedConfig {
-  const warnings: string[] = [];
-  const nodeEnv = env.NODE_ENV ?? 'development';
-  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
-    throw new ConfigError('NODE_ENV', 'must be development, production or test');
-  }
+  const v = parseVariables(env);
+  const str = (name: keyof typeof v) => v[name] as string;
+  const opt = (name: keyof typeof v) => v[name] as string | undefined;
+  const num = (name: keyof typeof v) => v[name] as number;
+  const bool = (name: keyof typeof v) => v[name] as boolean;
+  const warnings = typoWarnings(env);
+  const nodeEnv = str('NODE_ENV') as Config['env'];
   // `memory://` is PGlite's in-memory database, not a folder name.
-  const rawDataDir = env.DATA_DIR || 'data';
+  const rawDataDir = str('DATA_DIR');
   const dataDir = rawDataDir.startsWith('memory://') ? rawDataDir : resolve(rawDataDir);
 
-  let secret = nonEmpty(env, 'JWT_SECRET');
-  if (secret !== undefined && secret.length < 32) {
-    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
-  }
+  let secret = opt('JWT_SECRET');
   if (secret === undefined) {
     if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required in production');
-    secret = developmentSecret(dataDir);
-    warnings.push(
-      `JWT_SECRET is not set: using a generated development secret kept in ${dataDir}/jwt-secret`,
-    );
+    const generated = developmentSecret(dataDir);
+    secret = generated.secret;
+    // Once per data folder: the secret is kept, so later starts and commands need no reminder.
+    if (generated.created && !dataDir.startsWith('memory://')) {
+      warnings.push(`JWT_SECRET is not set: using a generated development secret kept in ${dataDir}/jwt-secret`);
+    }
   }
 
-  const jwksUrl = url(env, 'JWT_JWKS_URL', ['http:', 'https:']);
-  const externalIssuer = nonEmpty(env, 'JWT_ISSUER');
-  const externalAudience = nonEmpty(env, 'JWT_AUDIENCE');
+  const jwksUrl = opt('JWT_JWKS_URL');
+  const externalIssuer = opt('JWT_ISSUER');
+  const externalAudience = opt('JWT_AUDIENCE');
   if (jwksUrl && (!externalIssuer || !externalAudience)) {
     throw new ConfigError(
       externalIssuer ? 'JWT_AUDIENCE' : 'JWT_ISSUER',
@@ -201,8 +162,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     );
   }
 
-  const adminUsername = nonEmpty(env, 'ADMIN_USERNAME');
-  const adminPassword = nonEmpty(env, 'ADMIN_PASSWORD');
+  const adminUsername = opt('ADMIN_USERNAME');
+  const adminPassword = opt('ADMIN_PASSWORD');
   if ((adminUsername === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError(
       adminUsername ? 'ADMIN_PASSWORD' : 'ADMIN_USERNAME',
@@ -210,85 +171,80 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     );
   }
 
-  const trustProxyRaw = nonEmpty(env, 'TRUST_PROXY');
+  const trustProxyRaw = opt('TRUST_PROXY');
   let trustProxy: boolean | string = false;
   if (trustProxyRaw !== undefined) {
-    trustProxy = ['true', 'false', '1', '0'].includes(trustProxyRaw)
-      ? bool(env, 'TRUST_PROXY', false)
-      : trustProxyRaw;
+    trustProxy = ['true', '1'].includes(trustProxyRaw) ? true : trustProxyRaw === 'false' || trustProxyRaw === '0' ? false : trustProxyRaw;
   }
 
-  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0);
-  const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', 10_000, 1);
+  const requestTimeoutMs = num('REQUEST_TIMEOUT_MS');
+  const headersTimeoutMs = num('HEADERS_TIMEOUT_MS');
 
-  const host = env.HOST || '127.0.0.1';
+  const host = str('HOST');
   const config: Config = {
     env: nodeEnv,
     host,
-    port: int(env, 'PORT', 3000, 0, 65535),
-    logLevel: env.LOG_LEVEL || 'info',
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    port: num('PORT'),
+    logLevel: str('LOG_LEVEL'),
+    databaseUrl: opt('DATABASE_URL'),
     dataDir,
-    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
-    dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'marquee:',
+    dbPoolSize: num('DB_POOL_SIZE'),
+    dbPreparedStatements: bool('DB_PREPARED_STATEMENTS'),
+    redisUrl: opt('REDIS_URL'),
+    redisKeyPrefix: str('REDIS_KEY_PREFIX'),
     jwt: {
       secret,
-      issuer: env.TOKEN_ISSUER || 'marquee',
-      audience: env.TOKEN_AUDIENCE || 'marquee',
-      accessTtlSeconds: int(env, 'ACCESS_TOKEN_TTL', 3600, 1),
-      refreshTtlSeconds: int(env, 'REFRESH_TOKEN_TTL', 7 * 24 * 3600, 1),
+      issuer: str('TOKEN_ISSUER'),
+      audience: str('TOKEN_AUDIENCE'),
+      accessTtlSeconds: num('ACCESS_TOKEN_TTL'),
+      refreshTtlSeconds: num('REFRESH_TOKEN_TTL'),
       jwksUrl,
       externalIssuer,
       externalAudience,
     },
-    passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1024),
+    passwordMinLength: num('PASSWORD_MIN_LENGTH'),
     hashing: {
-      workers: int(env, 'HASH_WORKERS', 2, 1, 64),
-      queue: int(env, 'HASH_QUEUE', 64, 0, 100_000),
-      // OWASP's minimum for argon2id is m = 19 MiB, t = 2, p = 1.
-      memoryKiB: int(env, 'HASH_MEMORY_KIB', 19_456, 19_456, 262_144),
-      passes: int(env, 'HASH_PASSES', 2, 2, 16),
+      workers: num('HASH_WORKERS'),
+      queue: num('HASH_QUEUE'),
+      memoryKiB: num('HASH_MEMORY_KIB'),
+      passes: num('HASH_PASSES'),
     },
     admin: adminUsername && adminPassword ? { username: adminUsername, password: adminPassword } : undefined,
-    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    auditRetentionDays: num('AUDIT_RETENTION_DAYS'),
     movieApi: {
-      url: url(env, 'MOVIE_API_URL', ['http:', 'https:']) ?? 'https://demo.credy.in/api/v1/maya/movies/',
-      username: nonEmpty(env, 'MOVIE_API_USERNAME'),
-      password: nonEmpty(env, 'MOVIE_API_PASSWORD'),
-      attemptTimeoutMs: int(env, 'CATALOG_ATTEMPT_TIMEOUT_MS', 2000, 1),
-      maxAttempts: int(env, 'CATALOG_MAX_ATTEMPTS', 6, 1, 20),
-      deadlineMs: int(env, 'CATALOG_DEADLINE_MS', 8000, 1),
-      breakerThreshold: int(env, 'CATALOG_BREAKER_THRESHOLD', 5, 1),
-      breakerHalfOpenMs: int(env, 'CATALOG_BREAKER_HALF_OPEN_MS', 10_000, 1),
-      cacheEntries: int(env, 'CATALOG_CACHE_ENTRIES', 1000, 1),
+      url: opt('MOVIE_API_URL') ?? (nodeEnv === 'production' ? PRODUCTION_CATALOGUE : undefined),
+      username: opt('MOVIE_API_USERNAME'),
+      password: opt('MOVIE_API_PASSWORD'),
+      attemptTimeoutMs: num('CATALOG_ATTEMPT_TIMEOUT_MS'),
+      maxAttempts: num('CATALOG_MAX_ATTEMPTS'),
+      deadlineMs: num('CATALOG_DEADLINE_MS'),
+      breakerThreshold: num('CATALOG_BREAKER_THRESHOLD'),
+      breakerHalfOpenMs: num('CATALOG_BREAKER_HALF_OPEN_MS'),
+      cacheEntries: num('CATALOG_CACHE_ENTRIES'),
     },
-    corsOrigins: list(env, 'CORS_ORIGINS'),
-    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
-    allowedHosts: list(env, 'ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]', host.includes(':') ? `[${host}]` : host]).map((name) =>
-      name.toLowerCase(),
+    corsOrigins: list(str('CORS_ORIGINS')),
+    publicUrl: opt('PUBLIC_URL')?.replace(/\/+$/, ''),
+    allowedHosts: list(str('ALLOWED_HOSTS'), ['localhost', '127.0.0.1', '[::1]', host.includes(':') ? `[${host}]` : host]).map(
+      (name) => name.toLowerCase(),
     ),
-    bodyLimit: int(env, 'BODY_LIMIT', 1024 * 1024, 1024),
-    rateLimit: {
-      max: int(env, 'RATE_LIMIT_AUTH_MAX', 20, 1),
-      windowMs: int(env, 'RATE_LIMIT_AUTH_WINDOW_MS', 60_000, 1),
-    },
+    bodyLimit: num('BODY_LIMIT'),
+    rateLimit: { max: num('RATE_LIMIT_AUTH_MAX'), windowMs: num('RATE_LIMIT_AUTH_WINDOW_MS') },
     trustProxy,
-    workers: int(env, 'WORKERS', 1, 1, 64),
-    metricsToken: nonEmpty(env, 'METRICS_TOKEN'),
-    requestCounter: bool(env, 'REQUEST_COUNTER', true),
+    workers: num('WORKERS'),
+    metricsToken: opt('METRICS_TOKEN'),
+    requestCounter: bool('REQUEST_COUNTER'),
     requestTimeoutMs,
-    idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 60 * 60, 1),
-    handlerTimeoutMs: int(env, 'HANDLER_TIMEOUT_MS', 30_000, 0),
+    idempotencyTtlSeconds: num('IDEMPOTENCY_TTL_SECONDS'),
+    handlerTimeoutMs: num('HANDLER_TIMEOUT_MS'),
     // Node.js refuses a headers timeout longer than the request timeout: the whole request includes its headers.
     headersTimeoutMs: requestTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs,
-    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
-    maxConnections: int(env, 'MAX_CONNECTIONS', defaultMaxConnections(), 1),
-    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 1),
-    redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 100, 1, 60_000),
-    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
-    dbStartupTimeoutMs: int(env, 'DB_STARTUP_TIMEOUT_MS', 60_000, 0),
+    keepAliveTimeoutMs: num('KEEP_ALIVE_TIMEOUT_MS'),
+    maxConnections: opt('MAX_CONNECTIONS') === undefined ? defaultMaxConnections() : num('MAX_CONNECTIONS'),
+    shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_MS'),
+    redisTimeoutMs: num('REDIS_TIMEOUT_MS'),
+    migrateOnStart: bool('MIGRATE_ON_START'),
+    // A developer's wrong DATABASE_URL should fail in seconds; a container may wait a while for its database.
+    dbStartupTimeoutMs: v.DB_STARTUP_TIMEOUT_MS === undefined ? (nodeEnv === 'development' ? 3000 : 60_000) : num('DB_STARTUP_TIMEOUT_MS'),
   };
   if (config.corsOrigins.includes('*')) {
     warnings.push(

@@ -54,9 +54,11 @@ export async function waitForDatabase(
   } catch (error) {
     if (error instanceof TaskCancelledError) {
       const reason = lastError === undefined ? 'no answer yet' : reasonOf(lastError);
-      throw new Error(`database not reachable after ${attempts} attempts in ${timeoutMs} ms: ${reason}`);
+      throw new Error(`database not reachable after ${attempts} attempts in ${timeoutMs} ms: ${reason}`, {
+        cause: lastError,
+      });
     }
     if (isDatabaseUnavailable(error) && !isRefusedByConfiguration(error)) throw error;
-    throw new Error(`database refused the connection: ${reasonOf(error)}`);
+    throw new Error(`database refused the connection: ${reasonOf(error)}`, { cause: error });
   }
 }

@@ -1,9 +1,12 @@
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import type { LogDestination } from '../plugins/log-destination.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 function portProblem(error: unknown, host: string, port: number): string | undefined {
   const code = (error as NodeJS.ErrnoException | null)?.code;
@@ -38,6 +41,24 @@ export function docsUrl(host: string, address: string | AddressInfo | null): str
   const port = typeof address === 'object' && address !== null ? address.port : undefined;
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return `http://${shown}:${port}/docs`;
+}
+
+/** Where the database is, never with its password: host, port and database name. */
+export function describeDatabase(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+}
+
+/** The start banner: what this process runs on, so a typo'd variable shows as the wrong line here. */
+export function banner(config: Config, address: string | AddressInfo | null): string[] {
+  const redis = config.redisUrl ? new URL(config.redisUrl) : undefined;
+  return [
+    `Marquee ${VERSION} (${config.env}) on ${docsUrl(config.host, address).replace(/\/docs$/, '')}`,
+    `database: ${config.databaseUrl ? `PostgreSQL at ${describeDatabase(config.databaseUrl)}` : `embedded (PGlite) in ${config.dataDir}`}`,
+    `request counter: ${redis ? `Redis at ${redis.hostname}:${redis.port || 6379}` : 'in-process counter (no REDIS_URL)'}`,
+    `catalogue: ${config.movieApi.url ? new URL(config.movieApi.url).origin : 'bundled sample, in-process (no MOVIE_API_URL)'}`,
+    `API documentation: ${docsUrl(config.host, address)}`,
+  ];
 }
 
 /**
@@ -75,6 +96,7 @@ export function handleShutdown(app: FastifyInstance, timeoutMs: number, log?: Lo
       if (failure !== undefined) app.log.error({ err: failure }, 'shutting down after an error');
       else app.log.info({ signal }, 'shutting down');
       await app.close();
+      app.log.info('stopped');
       // The last lines (this shutdown's included) are out before the process exits.
       await log?.flush();
       if (failure !== undefined) process.exit(1);

@@ -175,9 +175,9 @@ t.test('npm run users -- create / token', async (t) => {
   t.not(actors.statusCode, 401);
 });
 
-t.test('npm run demo prints one export per role, again and again', async (t) => {
-  const first = await run((print) => demo(env, print));
-  const second = await run((print) => demo(env, print));
+t.test('npm run demo prints one export per role, again and again, and keeps passwords', async (t) => {
+  const first = await run((print) => demo([], env, print));
+  const second = await run((print) => demo([], env, print));
   const exports = (out: string[]) =>
     Object.fromEntries(
       out
@@ -211,10 +211,29 @@ t.test('npm run demo prints one export per role, again and again', async (t) => 
     );
   }
   const passwordOf = (out: string[], username: string) =>
-    /password: (\S+)$/.exec(out.find((line) => line.startsWith(`# ${username} `)) ?? '')?.[1] ?? '';
-  t.not(passwordOf(first, 'demo-admin'), passwordOf(second, 'demo-admin'), 'a new password each run');
+    /password: (.+)$/.exec(out.find((line) => line.startsWith(`# ${username} `)) ?? '')?.[1] ?? '';
+  t.match(passwordOf(second, 'demo-admin'), /^unchanged/, 'a second run keeps the password');
+  t.match(second, [/^# Marquee demo/], 'and adds no sample data twice');
+  t.equal(second.filter((line) => /^# (actor|movie|message|collection) /.test(line)).length, 0);
+  t.equal(first.filter((line) => /^# (actor|movie|message|collection) /.test(line)).length, 8, 'made 8 things');
+
+  const reset = await run((print) => demo(['--reset-passwords'], env, print));
+  t.not(passwordOf(reset, 'demo-admin'), passwordOf(first, 'demo-admin'), '--reset-passwords gives a new one');
+  t.notMatch(passwordOf(reset, 'demo-admin'), /unchanged/);
+  const help = await demo(['--help'], env, () => {}).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  t.match(help, { name: 'HelpRequested', message: /--reset-passwords/ }, '--help answers with the usage');
 
   const { app, db } = await open(t);
+  t.same(
+    (await db.selectFrom('actors').select('name').orderBy('name').execute()).map((a) => a.name),
+    ['Ada Quill', 'Bruno Vale', 'Kit Harrow'],
+  );
+  t.equal(await rowCount(db, 'movies'), 2);
+  t.equal(await rowCount(db, 'messages'), 2);
+  t.equal(await rowCount(db, 'collections'), 1);
   const demoUsers = await db
     .selectFrom('users')
     .select(['username', 'role'])
@@ -228,7 +247,7 @@ t.test('npm run demo prints one export per role, again and again', async (t) => 
     { username: 'demo-member', role: 'member' },
     { username: 'demo-producer', role: 'executive_producer' },
   ]);
-  await login(app, 'demo-producer', passwordOf(second, 'demo-producer'));
+  await login(app, 'demo-producer', passwordOf(reset, 'demo-producer'));
   const list = await inject(app, { method: 'GET', url: '/api/v1/users', token: tokens.ADMIN_JWT });
   t.equal(list.statusCode, 200);
   t.equal(list.json().total_users, await rowCount(db, 'users'));

@@ -3,7 +3,7 @@ import {
   type FakeUpstream,
   type FakeUpstreamOptions,
   startFakeUpstream,
-} from '../../scripts/fake-upstream.ts';
+} from '../../src/catalog/sample/upstream.ts';
 import type { Test } from 'tap';
 import type { Env } from '../../src/config/index.ts';
 import { buildTestApp, tokenFor } from '../helpers/app.ts';

@@ -1,7 +1,7 @@
 // The SDK as an outsider gets it: `npm pack ./sdk`, installed into an empty project from the tarball (its
 // dependency from the registry), used from plain JavaScript against a live server, and type-checked by tsc.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +26,11 @@ t.test('the tarball holds the built package and nothing of the server', async (t
   t.ok(files.includes('dist/index.js'), 'built JavaScript');
   t.ok(files.includes('dist/index.d.ts'), 'type declarations');
   t.ok(files.includes('README.md'));
+  t.ok(files.includes('LICENSE'), 'the MIT licence');
   t.same(
-    files.filter((f) => !/^(dist\/[\w-]+\.(js|d\.ts)|README\.md|package\.json)$/.test(f)),
+    files.filter((f) => !/^(dist\/[\w-]+\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/.test(f)),
     [],
-    'only dist/, the README and package.json',
+    'only dist/, the README, the licence and package.json',
   );
 });
 
@@ -100,4 +101,31 @@ export const name: string | undefined = created.data?.actor.name;
   const wrong = tsc();
   t.equal(wrong.status, 2, 'tsc fails');
   t.match(wrong.stdout, /index\.ts\(4,\d+\): error TS\d+: .*'nmae' does not exist/);
+});
+
+t.test("the README's SDK snippet runs as pasted, in a project made by `npm init -y`", async (t) => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const snippet = /```js\n(import \{ createClient[\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  t.match(snippet, "baseUrl: 'http://127.0.0.1:3000'", 'the README has the snippet, for the default address');
+  t.match(readme, /save this as `first\.mjs`/, 'and says to save it as an ES module');
+  const fresh = mkdtempSync(join(tmpdir(), 'marquee-readme-'));
+  t.teardown(() => rmSync(fresh, { recursive: true, force: true }));
+  npm(['init', '-y'], fresh);
+  npm(['install', join(project, tarball.filename)], fresh);
+
+  const database = await createTestDatabase(t);
+  const server = await startServer(t, database.url ? { DATABASE_URL: database.url } : {});
+  // The one change: the test's server listens on a port of its own.
+  writeFileSync(join(fresh, 'first.mjs'), snippet.replace("'http://127.0.0.1:3000'", `'${server.url}'`));
+  const run = () =>
+    spawnSync(process.execPath, ['first.mjs'], { cwd: fresh, encoding: 'utf8', timeout: 60_000 });
+  const first = run();
+  t.equal(first.status, 0, `the snippet succeeds (stderr: ${first.stderr.slice(0, 1000)})`);
+  t.match(first.stdout, /^register: 201\nposted (\d+)\n\1 hello\n$/, 'registers maya, posts, pages through');
+  const again = run();
+  t.equal(again.status, 0, `and again (stderr: ${again.stderr.slice(0, 1000)})`);
+  t.match(again.stdout, /^register: 409\nposted \d+\n/, 'maya exists the second time');
+
+  const ignored = spawnSync('git', ['check-ignore', '-q', 'build/marquee-client-1.0.0.tgz'], { cwd: ROOT });
+  t.equal(ignored.status, 0, "the README's tarball folder is git-ignored");
 });

@@ -108,7 +108,7 @@ t.test('in production a missing JWT_SECRET is fatal', async (t) => {
   t.notOk(existsSync(join(dataDir, 'jwt-secret')), 'no secret is generated for production');
 });
 
-t.test('in development a secret is generated once, kept in the data folder, with a warning', async (t) => {
+t.test('in development a secret is generated once, kept in the data folder, with one warning', async (t) => {
   const dataDir = tempDir(t);
   const first = loadConfig({ DATA_DIR: dataDir });
   t.equal(first.config.env, 'development', 'NODE_ENV defaults to development');
@@ -120,6 +120,7 @@ t.test('in development a secret is generated once, kept in the data folder, with
   t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
   const second = loadConfig({ DATA_DIR: dataDir });
   t.equal(second.config.jwt.secret, first.config.jwt.secret, 'the same secret after a restart');
+  t.same(second.warnings, [], 'warned once per data folder, not on every start or command');
   const other = loadConfig({ DATA_DIR: tempDir(t) });
   t.not(other.config.jwt.secret, first.config.jwt.secret, 'random, not a built-in default');
 });

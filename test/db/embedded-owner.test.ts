@@ -36,12 +36,20 @@ t.test('the commands work beside the running server, a second server refuses, mi
     t.equal(await loginStatus(server, `walk-in-${i}`, `walk-in-password-${i}`), 200, `walk-in-${i} logs in`);
   }
 
-  // Run again, the demo gives its users new passwords in place (no "username already taken").
+  t.match(demo.stdout, /^# movie The Lighthouse Letters/m, 'the demo made sample movies');
+  t.match(demo.stdout, /^# collection "Weekend picks"/m, 'and a collection');
+
+  // Run again: the demo's users keep their passwords and nothing is added twice.
   const again = await runNode('scripts/demo.ts', [], env);
   t.equal(again.code, 0, `the demo runs again${again.code === 0 ? '' : `: ${again.stderr}`}`);
-  const member = printedPasswords(again.stdout).get('demo-member')!;
-  t.equal(await loginStatus(server, 'demo-member', member), 200, 'with the new password');
-  t.equal(await loginStatus(server, 'demo-member', passwords.get('demo-member')!), 401, 'not the old one');
+  t.equal(printedPasswords(again.stdout).size, 0, 'no password changed');
+  t.notMatch(again.stdout, /^# (actor|movie|message|collection) /m, 'no sample data twice');
+  t.equal(await loginStatus(server, 'demo-member', passwords.get('demo-member')!), 200, 'the first password works');
+  const movies = await fetch(`${server.url}/movies`, {
+    headers: { authorization: `Bearer ${/^export PRODUCER_JWT='([^']+)'$/m.exec(again.stdout)?.[1]}` },
+  });
+  t.equal(movies.status, 200, 'the sample movies are served');
+  t.equal(((await movies.json()) as { total_movies?: number }).total_movies, 2, 'two of them');
 
   // (2) A second server on the same folder stops at once, saying which folder and which process hold it.
   const second = await runNode('src/server.ts', [], { ...env, PORT: '0', LOG_LEVEL: 'info' });

@@ -1,6 +1,7 @@
 // What a person sees when `npm start` cannot work, and when it does: one line naming the problem, at once.
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -8,6 +9,7 @@ import { createTestDatabase } from '../helpers/database.ts';
 import { type ServerProcess, startServer } from '../helpers/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const VERSION = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')).version;
 
 /** Starts a server expected to fail; resolves with its exit, its output lines and how long it took. */
 async function failedStart(t: Parameters<typeof startServer>[0], env: Record<string, string>) {
@@ -54,7 +56,8 @@ t.test('permanent database errors fail at once with the reason', { skip: noPostg
   const unknownDb = await failedStart(t, { DATABASE_URL: url.href });
   t.same(unknownDb.exit, { code: 1, signal: null });
   t.same(unknownDb.lines, [
-    `start-up failed: database refused the connection: database "${missingDb}" does not exist`,
+    `start-up failed: database refused the connection: database "${missingDb}" does not exist ` +
+      `(PostgreSQL at ${url.hostname}:${url.port || 5432}/${missingDb}); check DATABASE_URL`,
   ]);
   t.ok(unknownDb.elapsed < 5000, `unknown database: exited after ${unknownDb.elapsed} ms`);
 
@@ -84,4 +87,18 @@ t.test('a clean start: no warnings, one line with the docs URL', async (t) => {
     server.logs.filter((line) => /docs/.test(line.msg ?? '')).map((line) => line.msg),
     [`API documentation: ${server.url}/docs`],
   );
+  const { hostname, port, pathname } = new URL(database.url as string);
+  const redis = process.env.REDIS_URL ? new URL(process.env.REDIS_URL) : undefined;
+  const messages = server.logs.map((line) => String(line.msg));
+  for (const expected of [
+    `Marquee ${VERSION} (test) on ${server.url}`,
+    `database: PostgreSQL at ${hostname}:${port || 5432}${pathname}`,
+    redis ? `request counter: Redis at ${redis.hostname}:${redis.port || 6379}` : 'request counter: in-process',
+    'catalogue: bundled sample, in-process (no MOVIE_API_URL)',
+  ]) {
+    t.ok(
+      messages.some((message) => message.startsWith(expected)),
+      `the banner says "${expected}"`,
+    );
+  }
 });

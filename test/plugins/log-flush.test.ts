@@ -57,4 +57,5 @@ t.test('a clean SIGTERM loses no log line, however many wait in the buffered log
     lines.some((l) => l.msg === 'shutting down'),
     'and the shutdown line, written after them, is there too',
   );
+  t.equal(lines.at(-1)?.msg, 'stopped', 'the last line says the service stopped');
 });

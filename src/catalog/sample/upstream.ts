@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FakeMovie, generateMovies, seededRandom } from './fake-upstream/movies.ts';
+import { type FakeMovie, generateMovies, seededRandom } from './movies.ts';
 
 export type { FakeMovie };
 
@@ -46,6 +46,8 @@ export interface FakeUpstreamOptions extends Partial<FakeUpstreamBehaviour> {
   seed?: number;
   /** The real upstream names the list `results`; the seed's documentation says `data`. */
   listKey?: 'results' | 'data';
+  /** Keep every request in `requests` (tests read them); a long-running sample catalogue does not. */
+  record?: boolean;
   /** Called for every request once its outcome is decided. */
   onRequest?: (request: FakeRequest, hit: number) => void;
 }
@@ -145,6 +147,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   const lastPage = Math.max(1, Math.ceil(movies.length / settings.pageSize));
   const canonicalPath = settings.path.endsWith('/') ? settings.path : `${settings.path}/`;
   const requests: FakeRequest[] = [];
+  let hits = 0;
 
   function fate(): FakeOutcome {
     const roll = random();
@@ -171,7 +174,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       authorization: request.headers.authorization,
       outcome: 'ok',
     };
-    requests.push(record);
+    hits++;
+    if (settings.record !== false) requests.push(record);
     if (behaviour.latencyMs > 0) await sleep(behaviour.latencyMs);
 
     const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
@@ -180,7 +184,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     else if (path !== canonicalPath || !Number.isInteger(page) || page < 1 || page > lastPage) {
       record.outcome = 'not-found';
     } else record.outcome = fate();
-    settings.onRequest?.(record, requests.length);
+    settings.onRequest?.(record, hits);
 
     switch (record.outcome) {
       case 'unauthorized':
@@ -245,7 +249,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     movies,
     requests,
     get hits() {
-      return requests.length;
+      return hits;
     },
     configure,
     async close() {
