@@ -83,7 +83,11 @@ t.test('a bad value of every kind is one line naming its variable', async (t) =>
 
 t.test('a wrong port in DATABASE_URL fails in development within seconds, naming both settings', async (t) => {
   const port = await freePort();
-  const run = await start(t, { DATABASE_URL: `postgres://postgres:hunter2-secret@127.0.0.1:${port}/marquee` });
+  // Its own listening port too: the default 3000 may be taken on a shared machine, which would fail first.
+  const run = await start(t, {
+    PORT: String(await freePort()),
+    DATABASE_URL: `postgres://postgres:hunter2-secret@127.0.0.1:${port}/marquee`,
+  });
   t.equal(run.code, 1, 'exit code 1');
   t.match(run.lines, [
     /^warning: JWT_SECRET is not set/,
