@@ -26,6 +26,8 @@ import { createValidatorCompiler } from './plugins/validation.ts';
 import { createRedis } from './redis-client.ts';
 import requestCounter from './request-counter/plugin.ts';
 import { type LoadedSpec, loadSpec } from './spec/index.ts';
+import tracing from './telemetry/plugin.ts';
+import { traceLogFields, tracingOn } from './telemetry/tracing.ts';
 
 export interface BuildOptions {
   /** A database the caller owns (tests); otherwise one is opened from config and closed with the app. */
@@ -48,6 +50,8 @@ declare module 'fastify' {
 export function loggerOptions(config: Config) {
   return {
     level: config.logLevel,
+    // Log lines name the trace and span they belong to, when tracing is on (src/telemetry/).
+    ...(tracingOn() ? { mixin: traceLogFields } : {}),
     ...(process.stdout.isTTY
       ? {
           transport: {
@@ -122,6 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('deps', deps);
 
   await app.register(observability, { pool: app.dbPool });
+  if (tracingOn()) await app.register(tracing);
   await app.register(security, { config });
   await app.register(unreadBodies);
   await app.register(contentType);

@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { inSpan } from '../telemetry/tracing.ts';
 import { HashPool, type HashPoolOptions } from './hash-pool.ts';
 
 export interface ScryptParams {
@@ -44,7 +45,9 @@ function derive(
   length: number,
   abandoned?: Abandoned,
 ): Promise<Buffer> {
-  return pool.derive({ password, salt, ...params, length }, abandoned);
+  // The span shows the wait for a free thread as well as the hash: the queue is where a login flood shows.
+  const attributes = { 'marquee.hash.scheme': SCHEME, 'marquee.hash.queued': pool.queued };
+  return inSpan('password hash', attributes, () => pool.derive({ password, salt, ...params, length }, abandoned));
 }
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
