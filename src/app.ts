@@ -2,6 +2,7 @@ import fastifyRedis from '@fastify/redis';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
+import './auth/metrics.ts';
 import { configureHashing } from './auth/passwords.ts';
 import authentication from './auth/plugin.ts';
 import { registerAuthRateLimit } from './auth/rate-limit.ts';
