@@ -38,7 +38,7 @@ export function stopTracing(): Promise<void> {
   return running?.stop() ?? Promise.resolve();
 }
 
-const tracer = trace.getTracer('marquee');
+export const tracer = trace.getTracer('marquee');
 
 /**
  * Runs `work` in a span of its own when tracing is on (a plain call when off: no span, no context switch). A

@@ -4,6 +4,11 @@ import t from 'tap';
 import { catalogEnv, fakeUpstream } from '../catalog/fixtures.ts';
 import { assertMatchesSpec } from '../helpers/contract.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { redactedQuery } from '../../src/telemetry/redact.ts';
+import { tracingRequested } from '../../src/telemetry/tracing.ts';
+import { buildApp, loggerOptions } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { testEnv } from '../helpers/app.ts';
 import { type ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { get, startServer } from '../helpers/server-process.ts';
 
@@ -35,12 +40,14 @@ async function eventually<T>(check: () => T | undefined, what: string): Promise<
 }
 
 t.test('one traced request through the service, PostgreSQL and the catalogue', async (t) => {
+  const traceId = randomBytes(16).toString('hex');
   const database = await createTestDatabase(t, { migrate: false });
   const receiver = await startOtlpReceiver(t);
   const fake = await fakeUpstream(t);
   const server = await startServer(t, {
     ...catalogEnv(fake),
     DATABASE_URL: database.url,
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `test:${traceId}:` } : {}),
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -48,7 +55,6 @@ t.test('one traced request through the service, PostgreSQL and the catalogue', a
   });
   const token = await register(server.url, `traced-${randomBytes(4).toString('hex')}`);
 
-  const traceId = randomBytes(16).toString('hex');
   const callerSpanId = randomBytes(8).toString('hex');
   const traceparent = `00-${traceId}-${callerSpanId}-01`;
   const headers = { authorization: `Bearer ${token}`, traceparent };
@@ -90,6 +96,9 @@ t.test('one traced request through the service, PostgreSQL and the catalogue', a
   );
   t.ok(handler, `the handler has a span of its own (${handler.name})`);
 
+  const validation = inTrace().find((span) => span.name === 'validate querystring' && under(span, moviesSpan));
+  t.equal(validation?.attributes['marquee.valid'], true, 'the query string’s validation is a span of the request');
+
   const fakePort = Number(new URL(fake.url).port);
   const upstream = await eventually(
     () => inTrace().find((span) => span.kind === CLIENT_SPAN && span.attributes['server.port'] === fakePort),
@@ -126,6 +135,18 @@ t.test('one traced request through the service, PostgreSQL and the catalogue', a
     t.comment('PGlite runs in the process: there is no PostgreSQL client to trace, so no PostgreSQL span');
   }
 
+  if (process.env.REDIS_URL) {
+    // The request counter's INCRBY and the rate limiter's script run inside requests: their spans name the
+    // command only, never a key or a value.
+    const redis = await eventually(
+      () => receiver.spans.find((span) => span.attributes['db.system.name'] === 'redis'),
+      'Redis span',
+    );
+    t.match(String(redis.attributes['db.query.text']), /^\w+$/, 'a Redis span names the command only');
+  } else {
+    t.comment('REDIS_URL is not set: no Redis, so no Redis span');
+  }
+
   // The request's log lines carry its trace, the request-completed line (written after its context) included.
   const reqId = collections.headers['x-request-id'];
   const lines = server.logs.filter((line) => line.reqId === reqId);
@@ -141,4 +162,38 @@ t.test('one traced request through the service, PostgreSQL and the catalogue', a
     t.notOk(exported.includes(secret), `no exported span carries ${secret.slice(0, 12)}…`);
   }
   t.notMatch(exported, /bearer|authorization|page=2/i, 'no credentials header, no query value');
+});
+
+t.test('tracing is off unless an exporter is asked for', async (t) => {
+  t.equal(tracingRequested({}), false);
+  t.equal(tracingRequested({ OTEL_SERVICE_NAME: 'marquee', OTEL_TRACES_SAMPLER: 'always_on' }), false);
+  t.equal(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }), true);
+  t.equal(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }), true);
+  t.equal(tracingRequested({ OTEL_TRACES_EXPORTER: 'otlp' }), true);
+  t.equal(tracingRequested({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }), false);
+  t.equal(tracingRequested({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }), false);
+
+  // An app in a process that started no SDK: no trace header, no trace fields in its log lines.
+  const lines: Record<string, unknown>[] = [];
+  const stream = { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) };
+  const { config } = loadConfig(testEnv({ LOG_LEVEL: 'info' }));
+  const { db } = await createTestDatabase(t);
+  const app = await buildApp(config, { db, logger: { ...loggerOptions(config), stream } });
+  t.teardown(() => app.close());
+  const response = await app.inject({
+    method: 'GET',
+    url: '/openapi.json',
+    headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+  });
+  t.notOk(app.hasPlugin('marquee-tracing') || app.hasPlugin('@fastify/otel'), 'no tracing hook on the hot path');
+  t.equal(response.statusCode, 200);
+  t.equal(response.headers['x-trace-id'], undefined, 'no X-Trace-Id');
+  t.ok(lines.some((line) => line.msg === 'request completed'), 'the request is logged');
+  t.notOk(lines.some((line) => 'trace_id' in line), 'without trace fields');
+});
+
+t.test('query values are redacted from URLs, names kept', async (t) => {
+  const url = new URL('http://user:secret@catalogue.example/movies/?page=2&search=heat&page=3');
+  t.equal(redactedQuery(url).toString(), 'http://catalogue.example/movies/?page=REDACTED&search=REDACTED');
+  t.equal(url.search, '?page=2&search=heat&page=3', 'the original is untouched');
 });
