@@ -9,12 +9,17 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { register } from 'import-in-the-middle/register-hooks.mjs';
+import { register, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
+import { register as registerLoader } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { redactedQuery, routeSpanName } from './redact.ts';
 import { tracingStarted } from './tracing.ts';
 
-// Synchronous module hooks on this thread: every later import of these modules is seen and patched.
-register({ include: ['pg', 'pg-pool', 'ioredis'] });
+// Module hooks, so that every later import of these modules is seen and patched: synchronous ones on this
+// thread where Node.js can run them (24.11.1, 22.22.3 and later), else the loader thread.
+const include = ['pg', 'pg-pool', 'ioredis'];
+if (supportsSyncHooks()) register({ include });
+else registerLoader('import-in-the-middle/hook.mjs', import.meta.url, { data: { include } });
 
 // Traces only: metrics are Prometheus's (/metrics), logs are stdout's. Either can still be asked for.
 process.env.OTEL_METRICS_EXPORTER ??= 'none';
@@ -51,4 +56,5 @@ const sdk = new NodeSDK({
   ],
 });
 sdk.start();
-tracingStarted({ stop: () => sdk.shutdown() });
+// A collector that does not answer must not hold the shutdown up: what is not out in 3 s is dropped.
+tracingStarted({ stop: () => Promise.race([sdk.shutdown(), sleep(3000, undefined, { ref: false })]) });
