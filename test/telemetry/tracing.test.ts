@@ -117,6 +117,22 @@ t.test('one traced request through the service, PostgreSQL and the catalogue', a
     'the catalogue received the trace, with the client span as parent',
   );
 
+  // A catalogue that fails: the call's span shows each retry as an event, and how the call ended.
+  fake.configure({ failRate: 1 });
+  const failing = await get(server.port, '/catalog/movies?page=3', headers);
+  t.equal(failing.status, 503);
+  const failed = await eventually(
+    () =>
+      inTrace().find(
+        (span) => span.name === 'movie catalogue page' && span.attributes['marquee.catalog.page'] === 3,
+      ),
+    'failed catalogue call span',
+  );
+  t.equal(failed.attributes['marquee.catalog.outcome'], 'error');
+  const retries = failed.events.filter((event) => event.name === 'retry');
+  t.equal(retries.length, 3, 'CATALOG_MAX_ATTEMPTS=4: three retries');
+  t.match(retries[0]?.attributes, { attempt: 1, delay_ms: Number, reason: 'upstream answered 500' });
+
   if (database.url) {
     const query = await eventually(
       () =>
@@ -155,13 +171,15 @@ t.test('one traced request through the service, PostgreSQL and the catalogue', a
   t.ok(lines.every((line) => typeof line.span_id === 'string' && line.span_id.length === 16));
 
   // Nothing secret anywhere in what was exported: the token, the password, the catalogue's credentials.
-  await eventually(() => (receiver.spans.some((span) => span.name === 'password hash') ? true : undefined), 'hash span');
+  const hash = await eventually(() => receiver.spans.find((span) => span.name === 'password hash'), 'hash span');
+  const registration = receiver.spans.find((span) => span.spanId === hash.parentSpanId);
+  t.match(registration?.name, /^handler - .*registerCollectionsUser$/, 'the password hash is a span of its handler');
   const exported = receiver.bodies.join('\n');
   const upstreamAuthorization = fake.requests[0]?.authorization ?? 'unset';
   for (const secret of [token, token.split('.')[2] ?? token, PASSWORD, upstreamAuthorization, 'fake-upstream-secret']) {
     t.notOk(exported.includes(secret), `no exported span carries ${secret.slice(0, 12)}…`);
   }
-  t.notMatch(exported, /bearer|authorization|page=2/i, 'no credentials header, no query value');
+  t.notMatch(exported, /bearer|authorization|page=\d/i, 'no credentials header, no query value');
 });
 
 t.test('tracing is off unless an exporter is asked for', async (t) => {
