@@ -34,7 +34,7 @@ const sdk = new NodeSDK({
       registerOnInitialization: true,
       // Probes and scrapes every few seconds would bury the traces worth reading (OTEL_FASTIFY_IGNORE_PATHS wins).
       ...(process.env.OTEL_FASTIFY_IGNORE_PATHS ? {} : { ignorePaths: ({ url }) => UNTRACED.has(url) }),
-      // Authentication and authorisation run in these; every other hook is a few microseconds of bookkeeping.
+      // Authentication and authorisation run in these; spans of the other hooks would show only bookkeeping.
       instrumentHooks: ['preValidation', 'preHandler'],
       requestHook(span, request) {
         span.updateName(routeSpanName(request.method, request.routeOptions.url));
@@ -49,8 +49,8 @@ const sdk = new NodeSDK({
     new UndiciInstrumentation({
       requireParentforSpans: true,
       startSpanHook(request) {
-        const url = new URL(request.path, request.origin);
-        return { 'url.full': redactedQuery(url).toString(), 'url.query': redactedQuery(url).search };
+        const url = redactedQuery(new URL(request.path, request.origin));
+        return { 'url.full': url.toString(), 'url.query': url.search };
       },
     }),
   ],
