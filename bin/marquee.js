@@ -10,4 +10,6 @@ if (major < needMajor || (major === needMajor && minor < needMinor)) {
   console.error(`Marquee needs Node.js ${required}; this is Node.js ${process.versions.node} (${process.execPath}).`);
   process.exit(1);
 }
+// Tracing, when asked for, starts before the app's modules load, so that their instrumentations can patch them.
+await import('../src/telemetry/start.ts');
 await import('../src/server.ts');

@@ -2,6 +2,7 @@ import fastifyRedis from '@fastify/redis';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
+import './auth/metrics.ts';
 import { configureHashing } from './auth/passwords.ts';
 import auditRetention from './auth/audit-retention.ts';
 import authentication from './auth/plugin.ts';
@@ -35,6 +36,8 @@ import { createValidatorCompiler } from './plugins/validation.ts';
 import { createRedis } from './redis-client.ts';
 import requestCounter from './request-counter/plugin.ts';
 import { type LoadedSpec, loadSpec } from './spec/index.ts';
+import tracing from './telemetry/plugin.ts';
+import { traceLogFields, tracingOn } from './telemetry/tracing.ts';
 
 export interface BuildOptions {
   /** A database the caller owns (tests); otherwise one is opened from config and closed with the app. */
@@ -59,6 +62,8 @@ declare module 'fastify' {
 export function loggerOptions(config: Config) {
   return {
     level: config.logLevel,
+    // Log lines name the trace and span they belong to, when tracing is on (src/telemetry/).
+    ...(tracingOn() ? { mixin: traceLogFields } : {}),
     ...(process.stdout.isTTY
       ? {
           transport: {
@@ -148,6 +153,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('deps', deps);
 
   await app.register(observability, { pool: app.dbPool });
+  if (tracingOn()) await app.register(tracing);
   await app.register(security, { config });
   await app.register(publicUrl, { config });
   await app.register(unreadBodies);

@@ -1682,6 +1682,16 @@ export interface components {
         Link: string;
         /** @description `true` when this answer is the replay of an earlier request with the same `Idempotency-Key`. */
         "Idempotent-Replayed": "true";
+        /**
+         * @description The request's id, as logged; the caller's own when it was short and plain.
+         * @example 0c4f6a1e-3f1c-4a2b-9d7e-5b8f2a6c1d3e
+         */
+        XRequestId: string;
+        /**
+         * @description The W3C trace id of the request's trace, present while the service exports OpenTelemetry traces.
+         * @example 4bf92f3577b34da6a3ce929d0e0e4736
+         */
+        XTraceId: string;
     };
     pathItems: never;
 }
@@ -3201,6 +3211,8 @@ export interface operations {
             /** @description The caller's collections. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "X-Trace-Id": components["headers"]["XTraceId"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { inSpan } from '../telemetry/tracing.ts';
 import { HashPool, type HashPoolOptions } from './hash-pool.ts';
 
 /** argon2id's cost: memory in KiB, passes over it, lanes. */
@@ -67,7 +68,9 @@ function derive(
   length: number,
   abandoned?: Abandoned,
 ): Promise<Buffer> {
-  return pool.derive({ password, salt, length, ...params }, abandoned);
+  // The span shows the wait for a free thread as well as the hash: the queue is where a login flood shows.
+  const attributes = { 'marquee.hash.algorithm': params.algorithm, 'marquee.hash.queued': pool.queued };
+  return inSpan('password hash', attributes, () => pool.derive({ password, salt, length, ...params }, abandoned));
 }
 
 /** PHC string format: standard base64 without padding. */

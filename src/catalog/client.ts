@@ -11,10 +11,12 @@ import {
   timeout,
   wrap,
 } from 'cockatiel';
+import { trace } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import { Agent, request } from 'undici';
 import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
+import { inSpan } from '../telemetry/tracing.ts';
 import {
   BREAKER_STATE,
   type CatalogOutcome,
@@ -159,11 +161,17 @@ export function createCatalogClient({ settings, budgetMs, log }: CatalogClientOp
   });
   breaker.onHalfOpen(() => log.info('movie catalogue circuit half-open: probing the upstream'));
   breaker.onReset(() => log.info('movie catalogue circuit closed'));
-  breaker.onStateChange((state) => catalogBreakerState.set(breakerGauge(state)));
+  breaker.onStateChange((state) => {
+    catalogBreakerState.set(breakerGauge(state));
+    const attributes = { 'marquee.catalog.breaker_state': CircuitState[state] };
+    trace.getActiveSpan()?.addEvent('breaker state change', attributes);
+  });
   retries.onRetry((event) => {
     catalogUpstreamCalls.inc({ outcome: 'retry' });
     const reason = 'error' in event ? describe(event.error) : 'unexpected result';
-    log.warn({ attempt: event.attempt, delayMs: Math.round(event.delay), reason }, 'movie catalogue retry');
+    const delayMs = Math.round(event.delay);
+    log.warn({ attempt: event.attempt, delayMs, reason }, 'movie catalogue retry');
+    trace.getActiveSpan()?.addEvent('retry', { attempt: event.attempt, delay_ms: delayMs, reason });
   });
 
   async function attempt(page: number, signal: AbortSignal): Promise<CatalogPage> {
@@ -207,15 +215,26 @@ export function createCatalogClient({ settings, budgetMs, log }: CatalogClientOp
   }
 
   return {
-    async fetchPage(page) {
-      try {
-        const result = await policy.execute(({ signal }) => attempt(page, signal));
-        catalogUpstreamCalls.inc({ outcome: 'success' });
-        return result;
-      } catch (error) {
-        catalogUpstreamCalls.inc({ outcome: callOutcome(error) });
-        throw error;
-      }
+    fetchPage(page) {
+      // One span per call around its attempts (each attempt is an undici span of its own), with the breaker's
+      // state as the call began, its retries as events and how it ended.
+      const attributes = {
+        'marquee.catalog.page': page,
+        'marquee.catalog.breaker_state': CircuitState[breaker.state],
+      };
+      return inSpan('movie catalogue page', attributes, async (span) => {
+        try {
+          const result = await policy.execute(({ signal }) => attempt(page, signal));
+          catalogUpstreamCalls.inc({ outcome: 'success' });
+          span?.setAttribute('marquee.catalog.outcome', 'success');
+          return result;
+        } catch (error) {
+          const outcome = callOutcome(error);
+          catalogUpstreamCalls.inc({ outcome });
+          span?.setAttribute('marquee.catalog.outcome', outcome);
+          throw error;
+        }
+      });
     },
     retryAfterSeconds() {
       if (breaker.state !== CircuitState.Open) return 1;

@@ -53,6 +53,17 @@ new Gauge({
 });
 
 new Gauge({
+  name: 'marquee_db_pool_max',
+  help: 'Most PostgreSQL pool connections this process may open (DB_POOL_SIZE): the denominator of pool saturation.',
+  registers: [registry],
+  collect() {
+    let max = 0;
+    for (const pool of pools) max += pool.options.max ?? 0;
+    this.set(max);
+  },
+});
+
+new Gauge({
   name: 'marquee_db_pool_waiting',
   help: 'Queries of this process waiting for a free PostgreSQL pool connection.',
   registers: [registry],

@@ -14,6 +14,7 @@ const EXPOSED_HEADERS = [
   'WWW-Authenticate',
   'X-Total-Count',
   'X-Request-Id',
+  'X-Trace-Id',
   'X-Catalog-Stale',
   'X-Request-Count-Partial',
   'X-RateLimit-Limit',

@@ -1,6 +1,7 @@
 import { _, Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { tracer, tracingOn } from '../telemetry/tracing.ts';
 
 // ajv-formats is CommonJS; under nodenext its default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -147,7 +148,7 @@ type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const bodyAjv = createAjv({ coerceTypes: false });
   const paramsAjv = createAjv({ coerceTypes: 'array' });
-  return ({ schema, httpPart }) => {
+  const compile = ({ schema, httpPart }: { schema: unknown; httpPart?: string }): Validate => {
     const plain = withPlainText(schema) as Schema;
     if (httpPart === 'body') return bodyAjv.compile(plain) as Validate;
     if (httpPart === 'headers') return paramsAjv.compile(lowerCaseHeaders(plain)) as Validate;
@@ -178,4 +179,24 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     };
     return validate;
   };
+  // With tracing on, each part's validation is a span of the request's trace; off, the validator is returned as is.
+  return (route) => {
+    const validate = compile(route);
+    return tracingOn() ? traced(validate, `validate ${route.httpPart ?? 'input'}`) : validate;
+  };
+}
+
+function traced(validate: Validate, name: string): Validate {
+  const wrapper: Validate = (data) => {
+    const span = tracer.startSpan(name);
+    try {
+      const valid = validate(data);
+      wrapper.errors = validate.errors;
+      span.setAttribute('marquee.valid', valid);
+      return valid;
+    } finally {
+      span.end();
+    }
+  };
+  return wrapper;
 }

@@ -67,6 +67,8 @@ export interface FakeRequest {
   page: string | null;
   /** The Authorization header as received. */
   authorization: string | undefined;
+  /** The W3C trace context header as received (a traced caller propagates it). */
+  traceparent: string | undefined;
   outcome: FakeOutcome;
 }
 
@@ -172,6 +174,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const record: FakeRequest = {
       page: pageParam,
       authorization: request.headers.authorization,
+      traceparent: request.headers.traceparent?.toString(),
       outcome: 'ok',
     };
     hits++;
