@@ -55,6 +55,10 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   /** Server-wide cap on open connections; more are closed as soon as they are accepted. */
   readonly maxConnections: number;
+  /** Open connections one client address may hold (0: no limit), so that one address cannot take the whole cap. */
+  readonly maxConnectionsPerAddress: number;
+  /** A new connection that has sent no byte after this is closed (shorter than the headers timeout). */
+  readonly firstByteTimeoutMs: number;
   /** How long a shutdown waits for requests still running before the process exits anyway (exit 1). */
   readonly shutdownTimeoutMs: number;
   /** The longest a request waits on Redis for the rate limiter; past it the limiter lets the request through. */
@@ -196,6 +200,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
 
   const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0);
   const headersTimeoutMs = int(env, 'HEADERS_TIMEOUT_MS', 10_000, 1);
+  const maxConnections = int(env, 'MAX_CONNECTIONS', defaultMaxConnections(), 1);
 
   const config: Config = {
     env: nodeEnv,
@@ -250,7 +255,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     // Node.js refuses a headers timeout longer than the request timeout: the whole request includes its headers.
     headersTimeoutMs: requestTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs,
     keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
-    maxConnections: int(env, 'MAX_CONNECTIONS', defaultMaxConnections(), 1),
+    maxConnections,
+    maxConnectionsPerAddress: int(env, 'MAX_CONNECTIONS_PER_ADDRESS', Math.max(1, Math.floor(maxConnections / 4)), 0),
+    firstByteTimeoutMs: int(env, 'FIRST_BYTE_TIMEOUT_MS', Math.min(5000, headersTimeoutMs), 1),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 1),
     redisTimeoutMs: int(env, 'REDIS_TIMEOUT_MS', 100, 1, 60_000),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
