@@ -22,6 +22,7 @@ import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';
 import deadline from './plugins/deadline.ts';
 import connectionClose from './plugins/connection-close.ts';
+import { limitConnections } from './plugins/connection-limits.ts';
 import type { LogDestination } from './plugins/log-destination.ts';
 import { AccessLog } from './plugins/access-log.ts';
 import docs from './plugins/docs.ts';
@@ -132,6 +133,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clientErrorHandler: createClientErrorHandler(),
   });
   app.server.maxConnections = config.maxConnections;
+  limitConnections(app.server, {
+    perAddress: config.maxConnectionsPerAddress,
+    firstByteTimeoutMs: config.firstByteTimeoutMs,
+  });
   app.setValidatorCompiler(createValidatorCompiler());
   configureHashing(config.hashing);
   installErrorHandler(app);

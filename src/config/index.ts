@@ -73,6 +73,10 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   /** Server-wide cap on open connections; more are closed as soon as they are accepted. */
   readonly maxConnections: number;
+  /** Open connections one client address may hold (0: no limit), so that one address cannot take the whole cap. */
+  readonly maxConnectionsPerAddress: number;
+  /** A new connection that has sent no byte after this is closed (shorter than the headers timeout). */
+  readonly firstByteTimeoutMs: number;
   /** How long a shutdown waits for requests still running before the process exits anyway (exit 1). */
   readonly shutdownTimeoutMs: number;
   /** The longest a request waits on Redis for the rate limiter; past it the limiter lets the request through. */
@@ -179,6 +183,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
 
   const requestTimeoutMs = num('REQUEST_TIMEOUT_MS');
   const headersTimeoutMs = num('HEADERS_TIMEOUT_MS');
+  const maxConnections = opt('MAX_CONNECTIONS') === undefined ? defaultMaxConnections() : num('MAX_CONNECTIONS');
 
   const host = str('HOST');
   const config: Config = {
@@ -239,7 +244,11 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     // Node.js refuses a headers timeout longer than the request timeout: the whole request includes its headers.
     headersTimeoutMs: requestTimeoutMs > 0 ? Math.min(headersTimeoutMs, requestTimeoutMs) : headersTimeoutMs,
     keepAliveTimeoutMs: num('KEEP_ALIVE_TIMEOUT_MS'),
-    maxConnections: opt('MAX_CONNECTIONS') === undefined ? defaultMaxConnections() : num('MAX_CONNECTIONS'),
+    maxConnections,
+    maxConnectionsPerAddress: opt('MAX_CONNECTIONS_PER_ADDRESS') === undefined
+      ? Math.max(1, Math.floor(maxConnections / 4))
+      : num('MAX_CONNECTIONS_PER_ADDRESS'),
+    firstByteTimeoutMs: opt('FIRST_BYTE_TIMEOUT_MS') === undefined ? Math.min(5000, headersTimeoutMs) : num('FIRST_BYTE_TIMEOUT_MS'),
     shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_MS'),
     redisTimeoutMs: num('REDIS_TIMEOUT_MS'),
     migrateOnStart: bool('MIGRATE_ON_START'),

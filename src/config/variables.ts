@@ -108,6 +108,8 @@ export const VARIABLES = {
   HEADERS_TIMEOUT_MS: integer(10_000, 1),
   KEEP_ALIVE_TIMEOUT_MS: integer(72_000, 1),
   MAX_CONNECTIONS: integer(undefined, 1),
+  MAX_CONNECTIONS_PER_ADDRESS: integer(undefined, 0),
+  FIRST_BYTE_TIMEOUT_MS: integer(undefined, 1),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 1),
 } satisfies Record<string, Variable>;
 

@@ -5,6 +5,7 @@ import { buildTestApp, inject } from '../helpers/app.ts';
 import { assertMatchesSpec } from '../helpers/contract.ts';
 import { snapshotAllTables } from '../helpers/snapshot.ts';
 import { createUser } from '../helpers/users.ts';
+import { bodyRequests, formatRequests } from './edges.ts';
 import { type FuzzRequest, MUST_REFUSE, operations, type PathValues, requestsFor } from './generators.ts';
 
 // FUZZ_SEED=n replays a run; every failure message carries the seed that produced it.
@@ -52,11 +53,15 @@ t.test('malformed requests to every operation of openapi.yaml: no 5xx, the error
   const histogram: Record<string, number> = {};
   const failures: string[] = [];
   let sent = 0;
+  let fixedSent = 0;
   let baseline = await snapshotAllTables(db);
 
   for (const [index, op] of all.entries()) {
     const seed = SEED + index;
-    const requests = fc.sample(requestsFor(op, pathValues(op.template)), { seed, numRuns: perOperation });
+    const values = pathValues(op.template);
+    const fixed = [...bodyRequests(op, values), ...formatRequests(op, values)];
+    fixedSent += fixed.length;
+    const requests = [...fc.sample(requestsFor(op, values), { seed, numRuns: perOperation }), ...fixed];
     for (const request of requests) {
       const headers =
         op.secured && request.headers.authorization === undefined
@@ -100,6 +105,7 @@ t.test('malformed requests to every operation of openapi.yaml: no 5xx, the error
   }
 
   t.comment(`fuzz: ${sent} requests over ${all.length} operations, seed ${SEED}; statuses ${JSON.stringify(histogram)}`);
+  t.comment(`fuzz: ${fixedSent} of them without a body, with a wrong Content-Length or a format's odd spelling`);
   t.ok(sent >= MINIMUM_REQUESTS, `${sent} requests sent`);
   for (const failure of failures.slice(0, 25)) t.comment(failure);
   t.same(failures.slice(0, 25), [], `${failures.length} failures (replay with FUZZ_SEED=${SEED})`);

@@ -56,8 +56,10 @@ t.test('oversized headers and malformed HTTP get the error shape and the securit
     `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`,
   ]);
   assertErrorAnswer(t, huge, 431, '100 KB header');
+  t.equal(JSON.parse(huge.body).code, 'headers_too_large', '431: a code of its own');
   const garbage = await exchange(server.port, ['GARBAGE / NOT-HTTP\r\n\r\n']);
   assertErrorAnswer(t, garbage, 400, 'malformed request line');
+  t.equal(JSON.parse(garbage.body).code, 'malformed_request', 'bad framing: malformed_request');
   const badHeader = await exchange(server.port, ['GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n']);
   assertErrorAnswer(t, badHeader, 400, 'malformed header line');
 });
