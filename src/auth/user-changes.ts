@@ -109,7 +109,12 @@ class PostgresChannel implements UserChangeChannel {
 
   async #connect(): Promise<void> {
     const listener = this.#listener!;
-    const client = new pg.Client({ connectionString: this.#url, application_name: `${LISTENER_APPLICATION_NAME} ${process.pid}` });
+    const client = new pg.Client({
+      connectionString: this.#url,
+      application_name: `${LISTENER_APPLICATION_NAME} ${process.pid}`,
+      // A server that never answers must not hold up a shutdown waiting for this connection.
+      connectionTimeoutMillis: 5000,
+    });
     this.#candidate = client;
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
@@ -120,7 +125,10 @@ class PostgresChannel implements UserChangeChannel {
       await client.connect();
       await client.query(`LISTEN ${USER_CHANGED_CHANNEL}`);
     } catch (error) {
-      this.#log.warn({ reason: (error as Error).message }, 'cannot listen for user changes; reading per request');
+      // Once per outage, not once per attempt.
+      if (this.#attempt === 0) {
+        this.#log.warn({ reason: (error as Error).message }, 'cannot listen for user changes; reading per request');
+      }
       this.#lost(client);
       return;
     }

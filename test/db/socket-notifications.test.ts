@@ -41,7 +41,10 @@ t.test("socket clients' commits notify the server's listeners, when they commit"
   await client.query(`delete from users where id = ${id}`);
   t.same(heard, [String(id), String(id), String(id)], 'a delete is heard');
 
+  await sql`truncate users cascade`.execute(db);
+  t.same(heard.at(-1), '', 'a truncate notifies without an id: everything is dropped');
+
   await unlisten();
   await sql`update users set role = 'member'`.execute(db);
-  t.equal(heard.length, 3, 'nothing after unlisten');
+  t.equal(heard.length, 4, 'nothing after unlisten');
 });
