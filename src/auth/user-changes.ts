@@ -27,6 +27,17 @@ export interface UserChangeChannel {
   close(): Promise<void>;
 }
 
+/** pg lets a connection string's application_name override the option's: the listener names itself here. */
+function withApplicationName(url: string, name: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.searchParams.set('application_name', name);
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
 function userId(payload: string): number | undefined {
   return /^[1-9]\d{0,9}$/.test(payload) ? Number(payload) : undefined;
 }
@@ -110,8 +121,7 @@ class PostgresChannel implements UserChangeChannel {
   async #connect(): Promise<void> {
     const listener = this.#listener!;
     const client = new pg.Client({
-      connectionString: this.#url,
-      application_name: `${LISTENER_APPLICATION_NAME} ${process.pid}`,
+      connectionString: withApplicationName(this.#url, `${LISTENER_APPLICATION_NAME} ${process.pid}`),
       // A server that never answers must not hold up a shutdown waiting for this connection.
       connectionTimeoutMillis: 5000,
     });
