@@ -38,6 +38,15 @@ function withApplicationName(url: string, name: string): string {
   }
 }
 
+/** Which backend answers, and whether it listens on the channel. */
+async function session(client: pg.Client): Promise<{ pid: number; listening: boolean }> {
+  const { rows } = await client.query<{ pid: number; listening: boolean }>(
+    `select pg_backend_pid() as pid, $1 = any (array(select pg_listening_channels())) as listening`,
+    [USER_CHANGED_CHANNEL],
+  );
+  return rows[0]!;
+}
+
 function userId(payload: string): number | undefined {
   return /^[1-9]\d{0,9}$/.test(payload) ? Number(payload) : undefined;
 }
@@ -85,11 +94,14 @@ class PgliteChannel implements UserChangeChannel {
 /**
  * A dedicated connection that LISTENs, with a heartbeat query every HEARTBEAT_MS: PostgreSQL sends a session's
  * pending notifications before it answers its next query, so an answered heartbeat proves every change committed
- * before it was sent has been heard. A failed or unanswered heartbeat ends the connection; it is opened again
- * with a growing delay.
+ * before it was sent has been heard. The heartbeat also checks that the same backend answers and still listens:
+ * through a transaction pooler it would not, and the cache is then never trusted. A failed or unanswered
+ * heartbeat ends the connection; it is opened again with a growing delay.
  */
 class PostgresChannel implements UserChangeChannel {
   #client: pg.Client | undefined;
+  /** The backend that LISTENs: every heartbeat must find the same one, still listening. */
+  #session: { pid: number; listening: boolean } | undefined;
   /** The connection being opened, before it listens. */
   #candidate: pg.Client | undefined;
   #listener: UserChangeListener | undefined;
@@ -134,6 +146,8 @@ class PostgresChannel implements UserChangeChannel {
     try {
       await client.connect();
       await client.query(`LISTEN ${USER_CHANGED_CHANNEL}`);
+      this.#session = await session(client);
+      if (!this.#session.listening) throw new Error('LISTEN did not hold: is DATABASE_LISTEN_URL a transaction pooler?');
     } catch (error) {
       // Once per outage, not once per attempt.
       if (this.#attempt === 0) {
@@ -157,10 +171,12 @@ class PostgresChannel implements UserChangeChannel {
       const sentAt = performance.now();
       // An unanswered heartbeat is a lost connection, even if TCP has not noticed.
       const deadline = setTimeout(() => this.#lost(client), 5 * HEARTBEAT_MS).unref();
-      client.query('select 1').then(
-        () => {
+      session(client).then(
+        ({ pid, listening }) => {
           clearTimeout(deadline);
           if (this.#client !== client) return;
+          // Another backend, or no LISTEN on it: a pooler handed out another session, whose notifications are not ours.
+          if (pid !== this.#session?.pid || !listening) return this.#lost(client);
           this.#listener!.caughtUp(sentAt);
           this.#beat(client);
         },

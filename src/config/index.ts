@@ -14,6 +14,8 @@ export interface Config {
   readonly dbPoolSize: number;
   /** Named prepared statements (src/db): off behind a transaction-mode pooler that cannot keep them. */
   readonly dbPreparedStatements: boolean;
+  /** Where the user-change listener connects: a session of its own, so not through a transaction pooler. */
+  readonly databaseListenUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
   readonly jwt: {
@@ -214,6 +216,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     dataDir,
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000),
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
+    databaseListenUrl: url(env, 'DATABASE_LISTEN_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'marquee:',
     jwt: {

@@ -22,6 +22,8 @@ export type Notifications =
 
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
+  /** Where LISTEN connects (PostgreSQL only), when not databaseUrl: a session pooler or PostgreSQL itself. */
+  listenUrl?: string | undefined;
   /** PGlite data folder; `memory://` keeps it in memory (tests). */
   dataDir: string;
   poolSize?: number;
@@ -144,7 +146,7 @@ export function createDatabase(options: DatabaseOptions): {
       db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
       engine: 'postgres',
       pool,
-      notifications: { engine: 'postgres', url: options.databaseUrl },
+      notifications: { engine: 'postgres', url: options.listenUrl ?? options.databaseUrl },
     };
   }
   if (options.dataDir.startsWith('memory://')) {
