@@ -169,13 +169,14 @@ class PostgresChannel implements UserChangeChannel {
   #beat(client: pg.Client): void {
     this.#heartbeat = setTimeout(() => {
       const sentAt = performance.now();
-      // An unanswered heartbeat is a lost connection, even if TCP has not noticed.
-      const deadline = setTimeout(() => this.#lost(client), 5 * HEARTBEAT_MS).unref();
+      // Long unanswered, a heartbeat is a lost connection even if TCP has not noticed. Trust ends sooner, by
+      // itself: the cache uses nothing while the last answered heartbeat is older than its bound.
+      const deadline = setTimeout(() => this.#lost(client), 25 * HEARTBEAT_MS).unref();
       session(client).then(
         ({ pid, listening }) => {
           clearTimeout(deadline);
           if (this.#client !== client) return;
-          // Another backend, or no LISTEN on it: a pooler handed out another session, whose notifications are not ours.
+          // Another backend, or none listening: a pooler handed out another session; its notifications are not ours.
           if (pid !== this.#session?.pid || !listening) return this.#lost(client);
           this.#listener!.caughtUp(sentAt);
           this.#beat(client);
