@@ -27,6 +27,26 @@ export interface UserChangeChannel {
   close(): Promise<void>;
 }
 
+/** pg lets a connection string's application_name override the option's: the listener names itself here. */
+function withApplicationName(url: string, name: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.searchParams.set('application_name', name);
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Which backend answers, and whether it listens on the channel. */
+async function session(client: pg.Client): Promise<{ pid: number; listening: boolean }> {
+  const { rows } = await client.query<{ pid: number; listening: boolean }>(
+    `select pg_backend_pid() as pid, $1 = any (array(select pg_listening_channels())) as listening`,
+    [USER_CHANGED_CHANNEL],
+  );
+  return rows[0]!;
+}
+
 function userId(payload: string): number | undefined {
   return /^[1-9]\d{0,9}$/.test(payload) ? Number(payload) : undefined;
 }
@@ -74,11 +94,14 @@ class PgliteChannel implements UserChangeChannel {
 /**
  * A dedicated connection that LISTENs, with a heartbeat query every HEARTBEAT_MS: PostgreSQL sends a session's
  * pending notifications before it answers its next query, so an answered heartbeat proves every change committed
- * before it was sent has been heard. A failed or unanswered heartbeat ends the connection; it is opened again
- * with a growing delay.
+ * before it was sent has been heard. The heartbeat also checks that the same backend answers and still listens:
+ * through a transaction pooler it would not, and the cache is then never trusted. A failed or unanswered
+ * heartbeat ends the connection; it is opened again with a growing delay.
  */
 class PostgresChannel implements UserChangeChannel {
   #client: pg.Client | undefined;
+  /** The backend that LISTENs: every heartbeat must find the same one, still listening. */
+  #session: { pid: number; listening: boolean } | undefined;
   /** The connection being opened, before it listens. */
   #candidate: pg.Client | undefined;
   #listener: UserChangeListener | undefined;
@@ -109,7 +132,11 @@ class PostgresChannel implements UserChangeChannel {
 
   async #connect(): Promise<void> {
     const listener = this.#listener!;
-    const client = new pg.Client({ connectionString: this.#url, application_name: `${LISTENER_APPLICATION_NAME} ${process.pid}` });
+    const client = new pg.Client({
+      connectionString: withApplicationName(this.#url, `${LISTENER_APPLICATION_NAME} ${process.pid}`),
+      // A server that never answers must not hold up a shutdown waiting for this connection.
+      connectionTimeoutMillis: 5000,
+    });
     this.#candidate = client;
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
@@ -119,8 +146,13 @@ class PostgresChannel implements UserChangeChannel {
     try {
       await client.connect();
       await client.query(`LISTEN ${USER_CHANGED_CHANNEL}`);
+      this.#session = await session(client);
+      if (!this.#session.listening) throw new Error('LISTEN did not hold: is DATABASE_LISTEN_URL a transaction pooler?');
     } catch (error) {
-      this.#log.warn({ reason: (error as Error).message }, 'cannot listen for user changes; reading per request');
+      // Once per outage, not once per attempt.
+      if (this.#attempt === 0) {
+        this.#log.warn({ reason: (error as Error).message }, 'cannot listen for user changes; reading per request');
+      }
       this.#lost(client);
       return;
     }
@@ -137,12 +169,15 @@ class PostgresChannel implements UserChangeChannel {
   #beat(client: pg.Client): void {
     this.#heartbeat = setTimeout(() => {
       const sentAt = performance.now();
-      // An unanswered heartbeat is a lost connection, even if TCP has not noticed.
-      const deadline = setTimeout(() => this.#lost(client), 5 * HEARTBEAT_MS).unref();
-      client.query('select 1').then(
-        () => {
+      // Long unanswered, a heartbeat is a lost connection even if TCP has not noticed. Trust ends sooner, by
+      // itself: the cache uses nothing while the last answered heartbeat is older than its bound.
+      const deadline = setTimeout(() => this.#lost(client), 25 * HEARTBEAT_MS).unref();
+      session(client).then(
+        ({ pid, listening }) => {
           clearTimeout(deadline);
           if (this.#client !== client) return;
+          // Another backend, or none listening: a pooler handed out another session; its notifications are not ours.
+          if (pid !== this.#session?.pid || !listening) return this.#lost(client);
           this.#listener!.caughtUp(sentAt);
           this.#beat(client);
         },

@@ -15,6 +15,8 @@ export interface Config {
   readonly dbPoolSize: number;
   /** Named prepared statements (src/db): off behind a transaction-mode pooler that cannot keep them. */
   readonly dbPreparedStatements: boolean;
+  /** Where the user-change listener connects: a session of its own, so not through a transaction pooler. */
+  readonly databaseListenUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
   readonly jwt: {
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     dataDir,
     dbPoolSize: num('DB_POOL_SIZE'),
     dbPreparedStatements: bool('DB_PREPARED_STATEMENTS'),
+    databaseListenUrl: opt('DATABASE_LISTEN_URL'),
     redisUrl: opt('REDIS_URL'),
     redisKeyPrefix: str('REDIS_KEY_PREFIX'),
     jwt: {

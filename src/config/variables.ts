@@ -54,6 +54,7 @@ export const VARIABLES = {
   PORT: integer(3000, 0, 65535),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   DATABASE_URL: url(['postgres', 'postgresql']),
+  DATABASE_LISTEN_URL: url(['postgres', 'postgresql']),
   DATA_DIR: text('data'),
   DB_POOL_SIZE: integer(10, 1, 1000),
   DB_PREPARED_STATEMENTS: flag(true),

@@ -23,6 +23,8 @@ export type Notifications =
 
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
+  /** Where LISTEN connects (PostgreSQL only), when not databaseUrl: a session pooler or PostgreSQL itself. */
+  listenUrl?: string | undefined;
   /** PGlite data folder; `memory://` keeps it in memory (tests). */
   dataDir: string;
   poolSize?: number;
@@ -162,7 +164,7 @@ export function createDatabase(options: DatabaseOptions): {
       db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
       engine: 'postgres',
       pool,
-      notifications: { engine: 'postgres', url: options.databaseUrl },
+      notifications: { engine: 'postgres', url: options.listenUrl ?? options.databaseUrl },
     };
   }
   if (options.dataDir.startsWith('memory://')) {

@@ -31,6 +31,7 @@ async function database(app: FastifyInstance, { config, db, notifications }: Dat
   }
   const created = createDatabase({
     databaseUrl: config.databaseUrl,
+    listenUrl: config.databaseListenUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
     preparedStatements: config.dbPreparedStatements,

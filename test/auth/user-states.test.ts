@@ -145,3 +145,23 @@ t.test('two server processes on one PostgreSQL', { skip: DATABASE_URL ? false : 
   t.equal(a!.child.exitCode, null, 'A still runs');
   t.equal(b!.child.exitCode, null, 'B still runs');
 });
+
+t.test(
+  'a listener that cannot connect: every request reads its row',
+  { skip: DATABASE_URL ? false : 'DATABASE_URL is needed' },
+  async (t) => {
+    const database = await createTestDatabase(t);
+    const { db } = database;
+    const { config } = loadConfig(testEnv());
+    // Port 9 refuses at once: the channel never listens.
+    const notifications = { engine: 'postgres' as const, url: 'postgres://postgres@127.0.0.1:9/nothing' };
+    const app = await buildApp(config, { db, notifications, logger: false });
+    t.teardown(() => app.close());
+    const manager = await createUser(app, db, { role: 'admin' });
+    const list = () => inject(app, { method: 'GET', url: '/api/v1/users', token: manager.token });
+    for (let i = 0; i < 3; i++) t.equal((await list()).statusCode, 200);
+    t.equal(app.deps.userStates.trusted, false, 'nothing cached is trusted');
+    await silently(db, sql`update users set role = 'member' where id = ${manager.id}`);
+    t.equal((await list()).statusCode, 403, 'even a change nobody was told of is seen at once');
+  },
+);
