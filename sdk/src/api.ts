@@ -140,7 +140,7 @@ export interface paths {
          * Change your own password (and sign out everywhere)
          * @description Sets a new password after checking the current one (401 when wrong); the new one follows the registration rules (8 to 1024 characters, 400). Every refresh token of the user is revoked and every access token issued before is refused at once, on every replica: this is "sign out everywhere". Leaves a `password_changed` audit event.
          */
-        put: operations["changePassword"];
+        put: operations["changeCredentials"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1910,7 +1910,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    changePassword: {
+    changeCredentials: {
         parameters: {
             query?: never;
             header?: never;

@@ -26,7 +26,7 @@ type AuthOperation =
   | 'createV1User'
   | 'getCurrentUser'
   | 'deleteCurrentUser'
-  | 'changePassword'
+  | 'changeCredentials'
   | 'authenticateV1'
   | 'listUsers'
   | 'updateUserRole'
@@ -90,7 +90,7 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
       return reply.code(204).send();
     },
 
-    async changePassword(request, reply) {
+    async changeCredentials(request, reply) {
       await changeOwnPassword(db, config, actorOf(request), request.body, clientGone(request));
       return reply.code(204).send();
     },
