@@ -138,9 +138,9 @@ export interface paths {
         get?: never;
         /**
          * Change your own password (and sign out everywhere)
-         * @description Sets a new password after checking the current one (401 when wrong); the new one follows the registration rules (8 to 1024 characters, 400). Every refresh token of the user is revoked and every access token issued before is refused at once, on every replica: this is "sign out everywhere". Leaves a `password_changed` audit event.
+         * @description Sets a new password after checking the current one (401 when wrong); the new one follows the registration rules (8 to 1024 characters, 400). Every refresh token of the user is revoked and every access token issued before is refused at once, on every replica: this is "sign out everywhere". Leaves a `password_changed` audit event. Rate limited per client, as logins are (the current password is checked).
          */
-        put: operations["changePassword"];
+        put: operations["changeCredentials"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2048,10 +2048,11 @@ export interface operations {
             409: components["responses"]["LastAdmin"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };
-    changePassword: {
+    changeCredentials: {
         parameters: {
             query?: never;
             header?: never;
@@ -2081,6 +2082,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Error"];
         };
     };

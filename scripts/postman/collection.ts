@@ -148,7 +148,7 @@ function setupFolder(spec: Spec, template: (op: Operation) => PostmanItem): Post
 
 /** A user of the run's own changes its password, signs in again and deletes its account, away from the setup users. */
 function accountLifeFolder(spec: Spec, template: (op: Operation) => PostmanItem): PostmanItem {
-  const ids = ['registerCollectionsUser', 'obtainTokenPair', 'changePassword', 'deleteCurrentUser'];
+  const ids = ['registerCollectionsUser', 'obtainTokenPair', 'changeCredentials', 'deleteCurrentUser'];
   const [register, login, change, remove] = ids.map((id) => spec.operations.find((o) => o.operationId === id) as Operation);
   const username = `${RUN_PREFIX}leaver`;
   const body = (value: Record<string, string>) => JSON.stringify(value, null, 2);

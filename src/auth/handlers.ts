@@ -27,7 +27,7 @@ type AuthOperation =
   | 'createV1User'
   | 'getCurrentUser'
   | 'deleteCurrentUser'
-  | 'changePassword'
+  | 'changeCredentials'
   | 'authenticateV1'
   | 'listUsers'
   | 'updateUserRole'
@@ -88,7 +88,7 @@ export function createAuthHandlers(deps: AppDeps): HandlerGroup<AuthOperation> {
       return reply.code(204).send();
     },
 
-    async changePassword(request, reply) {
+    async changeCredentials(request, reply) {
       await changeOwnPassword(db, config, actorOf(request), request.body, clientGone(request));
       deps.userStates.forget(request.user.id);
       return reply.code(204).send();

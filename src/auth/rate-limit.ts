@@ -108,6 +108,9 @@ export const RATE_LIMITED_OPERATIONS: readonly string[] = [
   'obtainTokenPair',
   'createV1User',
   'authenticateV1',
+  // A stolen access token must not become an unlimited password oracle.
+  'changeCredentials',
+  'deleteCurrentUser',
 ];
 
 /** `METHOD path` of each rate-limited operation, as fastify-openapi-glue registers its route. */

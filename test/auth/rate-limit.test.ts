@@ -3,6 +3,7 @@ import t from 'tap';
 import { buildTestApp, inject } from '../helpers/app.ts';
 import { client } from '../helpers/client.ts';
 import { createTestDatabase, rowCount } from '../helpers/database.ts';
+import { createUser } from '../helpers/users.ts';
 
 const wrongLogin = { username: 'nobody', password: 'wrong-password' };
 
@@ -63,4 +64,20 @@ t.test('with Redis the limit holds across processes sharing it', { skip: noRedis
   const limited = await attempt(b.app);
   t.equal(limited.statusCode, 429, 'the fourth attempt, on the other instance, is refused');
   t.ok(Number(limited.headers['retry-after']) > 0);
+});
+
+t.test('password checks of a signed-in user are limited too: a stolen token is no password oracle', async (t) => {
+  const { app, db } = await buildTestApp(t, { RATE_LIMIT_AUTH_MAX: '3', RATE_LIMIT_AUTH_WINDOW_MS: '60000' });
+  const user = await createUser(app, db);
+  const guesses = [
+    { method: 'PUT' as const, url: '/api/v1/user/password', payload: { current_password: 'guess', new_password: 'a-long-new-password' } },
+    { method: 'DELETE' as const, url: '/api/v1/user', payload: { password: 'guess' } },
+  ];
+  for (const guess of guesses) {
+    for (let i = 0; i < 3; i++) t.equal((await inject(app, { ...guess, token: user.token })).statusCode, 401, `${guess.method} ${i + 1}`);
+    const limited = await inject(app, { ...guess, token: user.token });
+    t.equal(limited.statusCode, 429, `${guess.method}: the fourth guess`);
+    t.ok(Number(limited.headers['retry-after']) > 0);
+  }
+  t.equal(await rowCount(db, 'users'), 1, 'nothing deleted');
 });
