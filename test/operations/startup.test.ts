@@ -87,12 +87,14 @@ t.test('a clean start: no warnings, one line with the docs URL', async (t) => {
     server.logs.filter((line) => /docs/.test(line.msg ?? '')).map((line) => line.msg),
     [`API documentation: ${server.url}/docs`],
   );
-  const { hostname, port, pathname } = new URL(database.url as string);
+  const postgres = database.url ? new URL(database.url) : undefined;
   const redis = process.env.REDIS_URL ? new URL(process.env.REDIS_URL) : undefined;
   const messages = server.logs.map((line) => String(line.msg));
   for (const expected of [
     `Marquee ${VERSION} (test) on ${server.url}`,
-    `database: PostgreSQL at ${hostname}:${port || 5432}${pathname}`,
+    postgres
+      ? `database: PostgreSQL at ${postgres.hostname}:${postgres.port || 5432}${postgres.pathname}`
+      : 'database: embedded (PGlite) in /',
     redis ? `request counter: Redis at ${redis.hostname}:${redis.port || 6379}` : 'request counter: in-process',
     'catalogue: bundled sample, in-process (no MOVIE_API_URL)',
   ]) {
