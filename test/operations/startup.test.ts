@@ -59,7 +59,8 @@ t.test('permanent database errors fail at once with the reason', { skip: noPostg
     `start-up failed: database refused the connection: database "${missingDb}" does not exist ` +
       `(PostgreSQL at ${url.hostname}:${url.port || 5432}/${missingDb}); check DATABASE_URL`,
   ]);
-  t.ok(unknownDb.elapsed < 5000, `unknown database: exited after ${unknownDb.elapsed} ms`);
+  // Not retried: a retry would last DB_STARTUP_TIMEOUT_MS (60 s outside development); the bound is the machine's.
+  t.ok(unknownDb.elapsed < 30_000, `unknown database: exited after ${unknownDb.elapsed} ms`);
 
   const role = new URL(databaseUrl!);
   role.username = `marquee_nobody_${process.pid}`;
@@ -68,7 +69,7 @@ t.test('permanent database errors fail at once with the reason', { skip: noPostg
   t.match(unknownRole.lines, [
     new RegExp(`^start-up failed: database refused the connection: .*"${role.username}"`),
   ]);
-  t.ok(unknownRole.elapsed < 5000, `unknown role: exited after ${unknownRole.elapsed} ms`);
+  t.ok(unknownRole.elapsed < 30_000, `unknown role: exited after ${unknownRole.elapsed} ms`);
 });
 
 t.test('a clean start: no warnings, one line with the docs URL', async (t) => {
