@@ -18,7 +18,7 @@ COPY package.json package-lock.json openapi.yaml ./
 COPY bin ./bin
 COPY src ./src
 COPY db ./db
-COPY scripts/db.ts scripts/users.ts ./scripts/
+COPY scripts/db.ts scripts/users.ts scripts/cli.ts ./scripts/
 # Root owns the files and the service cannot change them; it runs as the image's unprivileged "node" user.
 USER node
 EXPOSE 3000

@@ -59,17 +59,21 @@ export function parseVariables(env: Env): Record<VariableName, unknown> {
 /** Read by the OpenTelemetry SDK, Node.js or npm: not ours, not typos of ours. */
 const FOREIGN_PREFIXES = ['OTEL_', 'NODE_', 'npm_', 'TAP', 'PG'];
 
+/** Edits from one name to the other; swapping two neighbours (REDIS_ULR) counts as one. */
 function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => d[i]?.[j] as number;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
     }
-    previous = row;
   }
-  return previous[b.length] as number;
+  return at(a.length, b.length);
 }
 
 /**

@@ -180,7 +180,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const trustProxyRaw = opt('TRUST_PROXY');
   let trustProxy: boolean | string = false;
   if (trustProxyRaw !== undefined) {
-    trustProxy = ['true', '1'].includes(trustProxyRaw) ? true : trustProxyRaw === 'false' || trustProxyRaw === '0' ? false : trustProxyRaw;
+    if (trustProxyRaw === 'true' || trustProxyRaw === '1') trustProxy = true;
+    else if (trustProxyRaw !== 'false' && trustProxyRaw !== '0') trustProxy = trustProxyRaw;
   }
 
   const requestTimeoutMs = num('REQUEST_TIMEOUT_MS');
@@ -256,7 +257,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     redisTimeoutMs: num('REDIS_TIMEOUT_MS'),
     migrateOnStart: bool('MIGRATE_ON_START'),
     // A developer's wrong DATABASE_URL should fail in seconds; a container may wait a while for its database.
-    dbStartupTimeoutMs: v.DB_STARTUP_TIMEOUT_MS === undefined ? (nodeEnv === 'development' ? 3000 : 60_000) : num('DB_STARTUP_TIMEOUT_MS'),
+    dbStartupTimeoutMs: opt('DB_STARTUP_TIMEOUT_MS') === undefined
+      ? (nodeEnv === 'development' ? 3000 : 60_000)
+      : num('DB_STARTUP_TIMEOUT_MS'),
   };
   if (config.corsOrigins.includes('*')) {
     warnings.push(

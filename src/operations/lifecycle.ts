@@ -52,11 +52,18 @@ export function describeDatabase(databaseUrl: string): string {
 /** The start banner: what this process runs on, so a typo'd variable shows as the wrong line here. */
 export function banner(config: Config, address: string | AddressInfo | null): string[] {
   const redis = config.redisUrl ? new URL(config.redisUrl) : undefined;
+  const database = config.databaseUrl
+    ? `PostgreSQL at ${describeDatabase(config.databaseUrl)}`
+    : `embedded (PGlite) in ${config.dataDir}`;
+  const counter = redis ? `Redis at ${redis.hostname}:${redis.port || 6379}` : 'in-process counter (no REDIS_URL)';
+  const catalogue = config.movieApi.url
+    ? new URL(config.movieApi.url).origin
+    : 'bundled sample, in-process (no MOVIE_API_URL)';
   return [
     `Marquee ${VERSION} (${config.env}) on ${docsUrl(config.host, address).replace(/\/docs$/, '')}`,
-    `database: ${config.databaseUrl ? `PostgreSQL at ${describeDatabase(config.databaseUrl)}` : `embedded (PGlite) in ${config.dataDir}`}`,
-    `request counter: ${redis ? `Redis at ${redis.hostname}:${redis.port || 6379}` : 'in-process counter (no REDIS_URL)'}`,
-    `catalogue: ${config.movieApi.url ? new URL(config.movieApi.url).origin : 'bundled sample, in-process (no MOVIE_API_URL)'}`,
+    `database: ${database}`,
+    `request counter: ${counter}`,
+    `catalogue: ${catalogue}`,
     `API documentation: ${docsUrl(config.host, address)}`,
   ];
 }

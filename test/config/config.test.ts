@@ -138,3 +138,35 @@ t.test('the server reads .env and stops on a bad value, naming the variable', as
   t.match(run.stderr, /configuration error: PORT: must be an integer from 0 to 65535, got "not-a-port"/);
   t.notOk(existsSync(join(cwd, 'data')), 'stopped before opening any database');
 });
+
+t.test('a variable that looks like ours but is not is named with the closest real one; others pass', async (t) => {
+  const common = {
+    HOME: '/root',
+    PATH: '/usr/bin',
+    HOSTNAME: 'vm',
+    TERM: 'xterm',
+    PWD: '/',
+    USER: 'root',
+    LANG: 'C.UTF-8',
+    SHELL: '/bin/bash',
+    NODE_OPTIONS: '--enable-source-maps',
+    npm_config_cache: '/root/.npm',
+    PGHOST: 'db',
+    OTEL_SERVICE_NAME: 'marquee',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+  };
+  t.same(loadConfig({ ...base, DATA_DIR: 'memory://', ...common }).warnings, [], 'the usual environment is quiet');
+  const { warnings } = loadConfig({
+    ...base,
+    DATA_DIR: 'memory://',
+    REDIS_ULR: 'redis://cache',
+    JWT_SECRETS: 'x',
+    MARQUEE_WHATEVER: '1',
+  });
+  t.same(warnings, [
+    'REDIS_ULR is not a Marquee variable and is ignored; did you mean REDIS_URL?',
+    'JWT_SECRETS is not a Marquee variable and is ignored; did you mean JWT_SECRET?',
+    'MARQUEE_WHATEVER is not a Marquee variable and is ignored; see docs/configuration.md for the names',
+  ]);
+});

@@ -17,7 +17,8 @@ function filesUnder(folder: string, pattern: RegExp): string[] {
 /** The variables a source file reads: `process.env.X`, `process.env['X']` and `env.X` on an Env record. */
 function variablesRead(source: string): string[] {
   const found = new Set<string>();
-  for (const match of source.matchAll(/\b(?:process\.)?env(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g)) {
+  const reads = /\b(?:process\.)?env(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g;
+  for (const match of source.matchAll(reads)) {
     found.add((match[1] ?? match[2]) as string);
   }
   return [...found];

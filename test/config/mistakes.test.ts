@@ -93,8 +93,9 @@ t.test('a wrong port in DATABASE_URL fails in development within seconds, naming
     /^warning: JWT_SECRET is not set/,
     `waiting up to 3000 ms for PostgreSQL at 127.0.0.1:${port}/marquee (DB_STARTUP_TIMEOUT_MS)`,
     new RegExp(
-      `^start-up failed: database not reachable after \\d+ attempts in 3000 ms: connect ECONNREFUSED 127\\.0\\.0\\.1:${port} ` +
-        `\\(PostgreSQL at 127\\.0\\.0\\.1:${port}/marquee\\); check DATABASE_URL, or wait longer with DB_STARTUP_TIMEOUT_MS$`,
+      `^start-up failed: database not reachable after \\d+ attempts in 3000 ms: ` +
+        `connect ECONNREFUSED 127\\.0\\.0\\.1:${port} \\(PostgreSQL at 127\\.0\\.0\\.1:${port}/marquee\\); ` +
+        'check DATABASE_URL, or wait longer with DB_STARTUP_TIMEOUT_MS$',
     ),
   ]);
   t.equal(run.lines.length, 3, 'no line per retry');

@@ -20,7 +20,7 @@ export function embeddedEnv(): Env {
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'marquee-owner-')),
-    // Empty, not absent: a developer's .env must not fill it in (dotenv leaves variables that are set alone).
+    // Empty, not absent: a developer's .env must not fill it in (process.loadEnvFile leaves variables that are set alone).
     DATABASE_URL: '',
     REDIS_URL: '',
     RATE_LIMIT_AUTH_MAX: '1000',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { type Env, loadConfig } from '../../src/config/index.ts';
+import { VARIABLES } from '../../src/config/variables.ts';
 import { loadSpec } from '../../src/spec/index.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,12 +13,8 @@ export const { document } = loadSpec();
 export const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
 export const words = (command: string) => command.trim().split(/\s+/);
 
-/** Every variable src/config reads: `env.NAME` and the `(env, 'NAME'` helpers. */
-export const CONFIG_VARIABLES = new Set(
-  [...read('src/config/index.ts').matchAll(/\benv\.([A-Z][A-Z0-9_]*)|\(env, '([A-Z][A-Z0-9_]*)'/g)].map(
-    (m) => (m[1] ?? m[2]) as string,
-  ),
-);
+/** Every variable src/config reads: one entry each in src/config/variables.ts. */
+export const CONFIG_VARIABLES: ReadonlySet<string> = new Set(Object.keys(VARIABLES));
 export const SECRET_VARIABLES = ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN', 'ADMIN_PASSWORD'];
 /** The graceful-shutdown bound by default (SHUTDOWN_TIMEOUT_MS), in seconds. */
 export const SHUTDOWN_SECONDS =

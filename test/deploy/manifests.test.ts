@@ -112,6 +112,13 @@ t.test(
     t.ok(inImage(join(ROOT, 'openapi.yaml')), 'the spec the server runs on is in the image');
     t.ok(inImage(join(ROOT, 'scripts/db.ts')), 'the migration command is in the image');
     t.ok(inImage(join(ROOT, 'scripts/users.ts')), 'the users command is in the image');
+    for (const command of ['scripts/db.ts', 'scripts/users.ts']) {
+      const text = readFileSync(join(ROOT, command), 'utf8');
+      for (const [, target] of text.matchAll(/^import (?!type\b)[^;]*?from '(\.{1,2}\/[^']+)'/gm)) {
+        const resolved = resolve(dirname(join(ROOT, command)), target as string);
+        t.ok(inImage(resolved), `${command} imports ${relative(ROOT, resolved)}, which the image contains`);
+      }
+    }
     t.ok(inImage(join(ROOT, 'bin/marquee.js')), 'the launcher is in the image');
   },
 );

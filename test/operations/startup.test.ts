@@ -59,7 +59,8 @@ t.test('permanent database errors fail at once with the reason', { skip: noPostg
     `start-up failed: database refused the connection: database "${missingDb}" does not exist ` +
       `(PostgreSQL at ${url.hostname}:${url.port || 5432}/${missingDb}); check DATABASE_URL`,
   ]);
-  t.ok(unknownDb.elapsed < 5000, `unknown database: exited after ${unknownDb.elapsed} ms`);
+  // Not retried: a retry would last DB_STARTUP_TIMEOUT_MS (60 s outside development); the bound is the machine's.
+  t.ok(unknownDb.elapsed < 30_000, `unknown database: exited after ${unknownDb.elapsed} ms`);
 
   const role = new URL(databaseUrl!);
   role.username = `marquee_nobody_${process.pid}`;
@@ -68,7 +69,7 @@ t.test('permanent database errors fail at once with the reason', { skip: noPostg
   t.match(unknownRole.lines, [
     new RegExp(`^start-up failed: database refused the connection: .*"${role.username}"`),
   ]);
-  t.ok(unknownRole.elapsed < 5000, `unknown role: exited after ${unknownRole.elapsed} ms`);
+  t.ok(unknownRole.elapsed < 30_000, `unknown role: exited after ${unknownRole.elapsed} ms`);
 });
 
 t.test('a clean start: no warnings, one line with the docs URL', async (t) => {
@@ -87,12 +88,14 @@ t.test('a clean start: no warnings, one line with the docs URL', async (t) => {
     server.logs.filter((line) => /docs/.test(line.msg ?? '')).map((line) => line.msg),
     [`API documentation: ${server.url}/docs`],
   );
-  const { hostname, port, pathname } = new URL(database.url as string);
+  const postgres = database.url ? new URL(database.url) : undefined;
   const redis = process.env.REDIS_URL ? new URL(process.env.REDIS_URL) : undefined;
   const messages = server.logs.map((line) => String(line.msg));
   for (const expected of [
     `Marquee ${VERSION} (test) on ${server.url}`,
-    `database: PostgreSQL at ${hostname}:${port || 5432}${pathname}`,
+    postgres
+      ? `database: PostgreSQL at ${postgres.hostname}:${postgres.port || 5432}${postgres.pathname}`
+      : 'database: embedded (PGlite) in /',
     redis ? `request counter: Redis at ${redis.hostname}:${redis.port || 6379}` : 'request counter: in-process',
     'catalogue: bundled sample, in-process (no MOVIE_API_URL)',
   ]) {
