@@ -48,6 +48,7 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   readonly bodyLimit: number;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly loginBackoff: { readonly freeFailures: number; readonly maxDelayMs: number };
   readonly trustProxy: boolean | string;
   readonly workers: number;
   readonly metricsToken: string | undefined;
@@ -254,6 +255,10 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     rateLimit: {
       max: int(env, 'RATE_LIMIT_AUTH_MAX', 20, 1),
       windowMs: int(env, 'RATE_LIMIT_AUTH_WINDOW_MS', 60_000, 1),
+    },
+    loginBackoff: {
+      freeFailures: int(env, 'LOGIN_BACKOFF_FREE_FAILURES', 5, 1),
+      maxDelayMs: int(env, 'LOGIN_BACKOFF_MAX_MS', 60_000, 1000),
     },
     trustProxy,
     workers: int(env, 'WORKERS', 1, 1, 64),
