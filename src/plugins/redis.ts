@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
@@ -33,6 +35,24 @@ function createRedis(url: string, log: FastifyBaseLogger): Redis {
   return redis;
 }
 
+/** How long start-up gives a Redis that neither answers nor refuses. */
+const FIRST_CONTACT_MS = 2000;
+
+/**
+ * Until the first connection attempt ends: a Redis that is up is ready before the first request (whose rate limit
+ * would otherwise go uncounted), one that refuses or does not answer in time is left to reconnect in the background.
+ */
+async function firstContact(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return;
+  const settled = new AbortController();
+  await Promise.race([
+    once(redis, 'ready', { signal: settled.signal }),
+    once(redis, 'error', { signal: settled.signal }),
+    sleep(FIRST_CONTACT_MS, undefined, { signal: settled.signal, ref: false }),
+  ]).catch(() => {});
+  settled.abort();
+}
+
 export interface RedisOptions {
   config: Config;
   /** A client the caller owns (tests): used as it is and left open on close. */
@@ -48,6 +68,7 @@ export interface RedisOptions {
 async function redis(app: FastifyInstance, { config, client }: RedisOptions) {
   const own = client === undefined && config.redisUrl !== undefined ? createRedis(config.redisUrl, app.log) : undefined;
   app.decorate('redis', client ?? own);
+  if (own) await firstContact(own);
   if (own) {
     app.addHook('onClose', async () => {
       // quit() would wait for a Redis that is down; a closing process has nothing left to say to it.
