@@ -11,7 +11,7 @@ export interface paths {
         put?: never;
         /**
          * Register with username and password, receive tokens
-         * @description Creates a user with the `member` role and returns an access and a refresh token (the movie-collections system's registration). Usernames are unique case-insensitively (409 when taken). Passwords are 8 to 1024 characters. Rate limited per client.
+         * @description Creates a user with the `member` role and returns an access and a refresh token (the movie-collections system's registration). Usernames are unique case-insensitively (409 when taken). Passwords are 8 to 1024 characters. The registrations share one limit per client address.
          */
         post: operations["registerCollectionsUser"];
         delete?: never;
@@ -31,7 +31,7 @@ export interface paths {
         put?: never;
         /**
          * Register a user
-         * @description Creates a user with the `member` role and returns it (the messages-api registration; JSON or form-encoded). Username unique case-insensitively, email unique when given (409 for either). Passwords are 8 to 1024 characters. Rate limited per client.
+         * @description Creates a user with the `member` role and returns it (the messages-api registration; JSON or form-encoded). Username unique case-insensitively, email unique when given (409 for either). Passwords are 8 to 1024 characters. The registrations share one limit per client address.
          */
         post: operations["registerUser"];
         delete?: never;
@@ -51,7 +51,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with username and password
-         * @description Returns an access token and a refresh token (JSON or form-encoded). Wrong username or wrong password give the same 401, so the answer never tells whether a username exists; the right password of a disabled account is a 403 `login_disabled`. Every attempt is an audit event. Rate limited per client.
+         * @description Returns an access token and a refresh token (JSON or form-encoded). Wrong username or wrong password give the same 401, so the answer never tells whether a username exists; the right password of a disabled account is a 403 `login_disabled`. Every attempt is an audit event. Login limits: the logins (this one and `POST /api/v1/authenticate`) share one limit per client address (`RATE_LIMIT_AUTH_MAX` attempts per `RATE_LIMIT_AUTH_WINDOW_MS`). And one account's repeated failures are slowed from any address: after `LOGIN_BACKOFF_FREE_FAILURES` failed attempts (5) each further attempt must wait 1 s, then 2 s, 4 s… up to `LOGIN_BACKOFF_MAX_MS` (60 s), the right password included; a success clears it, and failures are forgotten after 15 minutes without one. Never a lockout. Both answer 429 with `Retry-After`; both are kept in Redis when it is configured, so they hold across replicas.
          */
         post: operations["obtainTokenPair"];
         delete?: never;
@@ -115,7 +115,7 @@ export interface paths {
         put?: never;
         /**
          * Register with email and password, receive a token
-         * @description Creates a `member` user whose username is the lower-cased email, and returns its id and an access token (the users-api-flask registration). 409 when the email (or that username) is already in use. Passwords are 8 to 1024 characters: the old system's six-character examples are refused on purpose. Rate limited per client.
+         * @description Creates a `member` user whose username is the lower-cased email, and returns its id and an access token (the users-api-flask registration). 409 when the email (or that username) is already in use. Passwords are 8 to 1024 characters: the old system's six-character examples are refused on purpose. The registrations share one limit per client address.
          */
         post: operations["createV1User"];
         /**
@@ -159,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with email and password, receive a token
-         * @description Returns the user's id and an access token (the users-api-flask login). Wrong email or wrong password give the same 401; the right password of a disabled account is a 403 `login_disabled`. Every attempt is an audit event. Rate limited per client.
+         * @description Returns the user's id and an access token (the users-api-flask login). Wrong email or wrong password give the same 401; the right password of a disabled account is a 403 `login_disabled`. Every attempt is an audit event. Login limits: the logins (this one and `POST /api/auth/token/`) share one limit per client address (`RATE_LIMIT_AUTH_MAX` attempts per `RATE_LIMIT_AUTH_WINDOW_MS`). And one account's repeated failures are slowed from any address: after `LOGIN_BACKOFF_FREE_FAILURES` failed attempts (5) each further attempt must wait 1 s, then 2 s, 4 s… up to `LOGIN_BACKOFF_MAX_MS` (60 s), the right password included; a success clears it, and failures are forgotten after 15 minutes without one. Never a lockout. Both answer 429 with `Retry-After`; both are kept in Redis when it is configured, so they hold across replicas.
          */
         post: operations["authenticateV1"];
         delete?: never;
@@ -1503,7 +1503,7 @@ export interface components {
                 };
             };
         };
-        /** @description Rate limited; retry after the delay given. */
+        /** @description Rate limited (per client address, or, on a login, the account's backoff after repeated failures); retry after the delay given. */
         TooManyRequests: {
             headers: {
                 /**

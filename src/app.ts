@@ -1,4 +1,3 @@
-import fastifyRedis from '@fastify/redis';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import type { Redis } from 'ioredis';
@@ -30,11 +29,11 @@ import idempotency from './plugins/idempotency.ts';
 import unreadBodies, { createClientErrorHandler } from './plugins/http-errors.ts';
 import methodNotAllowed from './plugins/method-not-allowed.ts';
 import publicUrl from './plugins/public-url.ts';
+import redisClient from './plugins/redis.ts';
 import observability, { requestIdFor } from './plugins/observability.ts';
 import requiredBody from './plugins/required-body.ts';
 import security from './plugins/security.ts';
 import { createValidatorCompiler } from './plugins/validation.ts';
-import { createRedis } from './redis-client.ts';
 import requestCounter from './request-counter/plugin.ts';
 import { type LoadedSpec, loadSpec } from './spec/index.ts';
 import tracing from './telemetry/plugin.ts';
@@ -150,11 +149,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     handlerTimeoutMs: config.handlerTimeoutMs,
   });
 
-  const redis = options.redis ?? (config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined);
+  await app.register(redisClient, { config, client: options.redis });
+  const { redis } = app;
   // The first onRequest hook, so every request is counted: 404s, 405s, errors, the docs, its own routes.
   if (config.requestCounter) await app.register(requestCounter, { config, redis });
   await app.register(database, { config, db: options.db, notifications: options.notifications });
-  if (redis) await app.register(fastifyRedis, { client: redis, closeClient: options.redis === undefined });
   const notifications = app.dbNotifications;
   const userStates = new UserStates(app.db, notifications && createUserChangeChannel(notifications, app.log));
   app.addHook('onClose', () => userStates.close());

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors/index.ts';
+import { LoginBackoff, loginBackoffHooks } from './login-backoff.ts';
 import { redisFailOpen } from '../plugins/observability.ts';
 import { HTTP_METHODS } from '../spec/index.ts';
 
@@ -16,6 +17,8 @@ type RedisStoreClass = new (
 ) => FastifyRateLimitStore;
 // The plugin's own Redis store (its Lua script), which the package does not export by name.
 const RedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore.js') as RedisStoreClass;
+type StoreClass = new (options: object) => FastifyRateLimitStore;
+const LocalStore = createRequire(import.meta.url)('@fastify/rate-limit/store/LocalStore.js') as StoreClass;
 
 /** Logs the first failure of an outage and the recovery, not every request in between. */
 class Outage {
@@ -113,14 +116,44 @@ export const RATE_LIMITED_OPERATIONS: readonly string[] = [
   'deleteCurrentUser',
 ];
 
-/** `METHOD path` of each rate-limited operation, as fastify-openapi-glue registers its route. */
-function limitedRoutes(deps: AppDeps): Set<string> {
-  const routes = new Set<string>();
+/** The logins: one limit per address shared by all of them, and the per-account backoff (login-backoff.ts). */
+export const LOGIN_OPERATIONS: readonly string[] = ['obtainTokenPair', 'authenticateV1'];
+
+/**
+ * The plugin's stores keep a separate count per route, even for routes of one `groupId`: this store hands every
+ * route of a group one child, so the group shares its count.
+ */
+function grouped(Base: StoreClass): StoreClass {
+  return class implements FastifyRateLimitStore {
+    private readonly inner: FastifyRateLimitStore;
+    private readonly groups = new Map<string, FastifyRateLimitStore>();
+    constructor(options: object) {
+      this.inner = new Base(options);
+    }
+    incr(...args: Parameters<FastifyRateLimitStore['incr']>): void {
+      this.inner.incr(...args);
+    }
+    child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+      const { groupId } = routeOptions as { groupId?: string };
+      if (groupId === undefined) return this.inner.child(routeOptions);
+      let child = this.groups.get(groupId);
+      if (child === undefined) {
+        child = this.inner.child({ ...routeOptions, routeInfo: { method: 'GROUP', url: groupId } } as typeof routeOptions);
+        this.groups.set(groupId, child);
+      }
+      return child;
+    }
+  };
+}
+
+/** `METHOD path` of each rate-limited operation, as fastify-openapi-glue registers its route, to its operationId. */
+function limitedRoutes(deps: AppDeps): Map<string, string> {
+  const routes = new Map<string, string>();
   for (const [path, item] of Object.entries(deps.spec.document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = item[method] as { operationId?: string } | undefined;
       if (operation?.operationId && RATE_LIMITED_OPERATIONS.includes(operation.operationId)) {
-        routes.add(`${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`);
+        routes.set(`${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`, operation.operationId);
       }
     }
   }
@@ -128,30 +161,42 @@ function limitedRoutes(deps: AppDeps): Set<string> {
 }
 
 /**
- * Per client and route, RATE_LIMIT_AUTH_MAX attempts per RATE_LIMIT_AUTH_WINDOW_MS; counted in Redis when there
- * is one, so the limit holds across processes. Register before the spec's routes.
+ * Per client address, RATE_LIMIT_AUTH_MAX attempts per RATE_LIMIT_AUTH_WINDOW_MS, shared by all the logins and by all
+ * the registrations; counted in Redis when there is one, so the limit holds across processes. The logins also slow
+ * an account's repeated failures from any address (login-backoff.ts). Register before the spec's routes.
  */
 export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const routes = limitedRoutes(deps);
-  const limit = { max: deps.config.rateLimit.max, timeWindow: deps.config.rateLimit.windowMs };
+  const { config } = deps;
+  const limit = { max: config.rateLimit.max, timeWindow: config.rateLimit.windowMs };
+  const backoff = loginBackoffHooks(
+    new LoginBackoff(config.loginBackoff, {
+      redis: deps.redis,
+      keyPrefix: config.redisKeyPrefix,
+      timeoutMs: config.redisTimeoutMs,
+      log: app.log,
+    }),
+  );
   // Runs before @fastify/rate-limit's own onRoute hook, which reads this route config.
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (routes.has(`${method} ${route.url}`)) route.config = { ...route.config, rateLimit: limit };
+      const operationId = routes.get(`${method} ${route.url}`);
+      if (operationId === undefined) continue;
+      const login = LOGIN_OPERATIONS.includes(operationId);
+      route.config = { ...route.config, rateLimit: { ...limit, groupId: login ? 'login' : 'registration' } };
+      if (login) {
+        route.preHandler = [...[route.preHandler ?? []].flat(), backoff.preHandler];
+        route.onResponse = [...[route.onResponse ?? []].flat(), backoff.onResponse];
+      }
     }
   });
   await app.register(fastifyRateLimit, {
     global: false,
-    ...(deps.redis
-      ? {
-          store: boundedRedisStore(
-            deps.redis,
-            `${deps.config.redisKeyPrefix}rate-limit:`,
-            deps.config.redisTimeoutMs,
-            app.log,
-          ),
-        }
-      : {}),
+    store: grouped(
+      deps.redis
+        ? boundedRedisStore(deps.redis, `${config.redisKeyPrefix}rate-limit:`, config.redisTimeoutMs, app.log)
+        : LocalStore,
+    ),
     // A Redis outage must not lock everyone out of logging in, nor make them wait.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>

@@ -62,6 +62,7 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   readonly bodyLimit: number;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly loginBackoff: { readonly freeFailures: number; readonly maxDelayMs: number };
   readonly trustProxy: boolean | string;
   readonly workers: number;
   readonly metricsToken: string | undefined;
@@ -238,6 +239,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     ),
     bodyLimit: num('BODY_LIMIT'),
     rateLimit: { max: num('RATE_LIMIT_AUTH_MAX'), windowMs: num('RATE_LIMIT_AUTH_WINDOW_MS') },
+    loginBackoff: { freeFailures: num('LOGIN_BACKOFF_FREE_FAILURES'), maxDelayMs: num('LOGIN_BACKOFF_MAX_MS') },
     trustProxy,
     workers: num('WORKERS'),
     metricsToken: opt('METRICS_TOKEN'),

@@ -100,6 +100,8 @@ export const VARIABLES = {
   BODY_LIMIT: integer(1024 * 1024, 1024),
   RATE_LIMIT_AUTH_MAX: integer(20, 1),
   RATE_LIMIT_AUTH_WINDOW_MS: integer(60_000, 1),
+  LOGIN_BACKOFF_FREE_FAILURES: integer(5, 1),
+  LOGIN_BACKOFF_MAX_MS: integer(60_000, 1000),
   TRUST_PROXY: text(),
   WORKERS: integer(1, 1, 64),
   METRICS_TOKEN: text(undefined, { secret: true }),

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { ConstantBackoff, handleWhen, retry } from 'cockatiel';
 import { Kysely, PostgresDialect } from 'kysely';
 import { createDatabase, createPool, type Database, type DatabaseOptions } from './index.ts';
 import { DataFolderBusyError, lockDataFolder, readOwner, SOCKET_PORT, socketDir } from './lock.ts';
@@ -49,19 +49,17 @@ export async function openDatabase(
     pool.options.connectionTimeoutMillis = REACH_OWNER_MS;
     // Again until the deadline: an owner that has just taken the folder opens its socket once PGlite is up.
     const deadline = Date.now() + REACH_OWNER_MS;
-    for (;;) {
-      try {
-        (await pool.connect()).release();
-        break;
-      } catch (reason) {
-        if (Date.now() < deadline) {
-          await sleep(100);
-          continue;
-        }
-        await pool.end();
-        const why = reason instanceof Error ? reason.message : String(reason);
-        throw await busy(error, `it does not answer on its socket (${why}); wait for it to finish, or stop it`);
-      }
+    const untilDeadline = retry(
+      handleWhen(() => Date.now() < deadline),
+      { maxAttempts: Number.MAX_SAFE_INTEGER, backoff: new ConstantBackoff(100) },
+    );
+    try {
+      await untilDeadline.execute(async () => (await pool.connect()).release());
+    } catch (reason) {
+      await pool.end();
+      const cause = reason instanceof Error && reason.cause !== undefined ? reason.cause : reason;
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw await busy(error, `it does not answer on its socket (${why}); wait for it to finish, or stop it`);
     }
     return { db: new Kysely({ dialect: new PostgresDialect({ pool }) }) };
   }
