@@ -1,4 +1,4 @@
-/* global console, process */
+/* global console, fetch, process, URL */
 // What a new user of the published package writes: plain JavaScript, nothing from the repository.
 // Run as `node flow.mjs <baseUrl> <adminUsername> <adminPassword>`; prints what it saw as JSON.
 import { createClient, etagOf, MarqueeError, PreconditionFailedError, revalidate, unwrap } from 'marquee-client';
