@@ -26,9 +26,8 @@ const STATUS_MESSAGES: Record<number, string> = {
   503: 'service unavailable',
 };
 
-export function statusMessage(status: number): string {
-  return STATUS_MESSAGES[status] ?? (status >= 500 ? 'internal server error' : 'bad request');
-}
+export const statusMessage = (status: number): string =>
+  STATUS_MESSAGES[status] ?? (status >= 500 ? 'internal server error' : 'bad request');
 
 export type ErrorCode = components['schemas']['ErrorCode'];
 
@@ -276,10 +275,8 @@ export function installErrorHandler(app: FastifyInstance): void {
 
     const status = fastifyError.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      if (status === 429) {
-        // @fastify/rate-limit sets retry-after itself; its message is safe to show.
-        return send(reply, 429, 'too many requests, retry later');
-      }
+      // @fastify/rate-limit sets retry-after itself; its message is safe to show.
+      if (status === 429) return send(reply, 429, 'too many requests, retry later');
       const malformed =
         fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
         fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
