@@ -8,6 +8,7 @@
  *   npm run bench -- --scale-only --scale 1 --scale 10   # the scale table only, for these multiples
  *   npm run bench -- --ab LOG_LEVEL=warn --only '^(baseline )?GET /actors/\{id\}'   # A/B of one setting
  *   npm run bench -- --cpu-prof --no-scale    # also writes the service's CPU profile to bench/profiles/
+ *   npm run bench -- --deep-pages             # only: first vs. deep cursor page over 1 M messages (bench/deep-pages.ts)
  *
  * Env: DATABASE_URL (an admin connection; throwaway `marquee_bench_*` databases are created and dropped), REDIS_URL.
  */
@@ -17,6 +18,7 @@ import { Redis } from 'ioredis';
 import { createScratchDatabase } from '../test/helpers/database.ts';
 import { type Measured, pickDriver, probe, run } from './bench/load.ts';
 import { loopDelay, type Proc, root, rssMb, scrape, start, stopAll, withCpu } from './bench/processes.ts';
+import { runDeepPages } from './bench/deep-pages.ts';
 import { measureScales } from './bench/scale.ts';
 import { fixed, printScaleTable, printTable, ratio, named, type Result, writeResults } from './bench/report.ts';
 import {
@@ -40,6 +42,7 @@ const USAGE = `usage: npm run bench [-- options]
   --ab KEY=VALUE[,…]      one more service with these variables (an A/B of one setting; repeatable)
   --scale N …, --scale-duration S, --scale-rounds N, --no-scale, --scale-only   the data-growth table
   --driver NAME, --cpu-prof, --together   load generator, CPU profile, scenarios loaded at the same time
+  --deep-pages            only: the first and a deep cursor page over 1 M messages
 Env: DATABASE_URL (an admin connection), REDIS_URL. The whole run takes about 10 minutes.`;
 
 const { values: args } = commandLine(USAGE, {
@@ -65,6 +68,7 @@ const { values: args } = commandLine(USAGE, {
     // Each round loads the selected scenarios at the same time, one wrk each: they share whatever the machine
     // gives in that second, so a noisy host's drift cancels out of their ratios (A/B of small levers).
     together: { type: 'boolean', default: false },
+    'deep-pages': { type: 'boolean', default: false },
 });
 const smoke = args.smoke;
 const duration = smoke ? 1 : Number(args.duration);
@@ -289,6 +293,6 @@ async function dropKeys(prefix: string): Promise<void> {
   }
 }
 
-await main().catch((error: unknown) => {
+await (args['deep-pages'] ? runDeepPages(adminUrl) : main()).catch((error: unknown) => {
   if (!interrupted) throw error;
 });

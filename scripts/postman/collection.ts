@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ROLE_PERMISSIONS, ROLES } from '../../src/auth/permissions.ts';
 import { convert, type PostmanItem, stableIds } from './convert.ts';
+import { featuresFolder } from './features.ts';
 import {
   bodyFrom,
   createdIdField,
@@ -29,7 +30,7 @@ import {
 } from './scripts.ts';
 import { type JsonObject, loadSpec, type Operation, type Spec } from './spec.ts';
 
-interface Variant {
+export interface Variant {
   name?: string;
   /** null: sent without a token; a role: with the token of the setup folder's user of that role. */
   role: string | null;
@@ -41,7 +42,13 @@ interface Variant {
   prerequest?: string[];
   tests?: string[];
   keepExamples?: boolean;
+  /** Optional headers and query parameters to send: the conditional, idempotency and cursor ones are only sent here. */
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
 }
+
+/** Sent only where a request shows them off: an example tag or cursor would make the happy path a 412 or a 400. */
+const OPT_IN = new Set(['if-match', 'if-none-match', 'idempotency-key', 'cursor']);
 
 /** The least-privileged role holding every permission the operation lists. */
 function roleFor(op: Operation): string | null {
@@ -50,7 +57,7 @@ function roleFor(op: Operation): string | null {
   return ROLES.find((role) => scopes.every((s) => (ROLE_PERMISSIONS[role] as readonly string[]).includes(s))) ?? 'admin';
 }
 
-function build(template: PostmanItem, op: Operation, variant: Variant): PostmanItem {
+export function build(template: PostmanItem, op: Operation, variant: Variant): PostmanItem {
   const item = structuredClone(template);
   const request = item.request as NonNullable<PostmanItem['request']>;
   item.name = variant.name ?? op.summary;
@@ -63,8 +70,22 @@ function build(template: PostmanItem, op: Operation, variant: Variant): PostmanI
   }));
   // The converter may pick a form-encoded body; the collection always sends the JSON one.
   const headers = ((request.header ?? []) as { key: string; value: string }[]).filter(
-    (h) => h.key.toLowerCase() !== 'content-type',
+    (h) => h.key.toLowerCase() !== 'content-type' && !OPT_IN.has(h.key.toLowerCase()),
   );
+  headers.push(...Object.entries(variant.headers ?? {}).map(([key, value]) => ({ key, value })));
+  const url = request.url as { raw?: unknown; query?: { key: string; value: string; disabled?: boolean }[] };
+  if (url.query) {
+    url.query = url.query.filter((q) => !OPT_IN.has(q.key.toLowerCase()));
+    for (const [key, value] of Object.entries(variant.query ?? {})) {
+      const known = url.query.find((q) => q.key === key);
+      if (known) Object.assign(known, { value, disabled: false });
+      else url.query.push({ key, value });
+    }
+    if (typeof url.raw === 'string') {
+      const sent = url.query.filter((q) => !q.disabled).map((q) => `${q.key}=${q.value}`);
+      url.raw = `${url.raw.split('?')[0]}${sent.length > 0 ? `?${sent.join('&')}` : ''}`;
+    }
+  }
   if (variant.body === undefined) delete request.body;
   else {
     request.body = { mode: 'raw', raw: variant.body, options: { raw: { language: 'json' } } };
@@ -266,6 +287,7 @@ export async function postmanCollection(specPath: string): Promise<string> {
     const ops = use.filter((op) => resourceOf(op) === resource);
     if (ops.length > 0) folders.push({ name: resource.name, item: ops.map((op) => happy(op, template(op))) });
   }
+  folders.push(featuresFolder(spec, template, build));
   folders.push({ name: 'refusals', item: refusals(spec, template) });
   folders.push(accountLifeFolder(spec, template));
   folders.push({

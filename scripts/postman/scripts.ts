@@ -14,11 +14,13 @@ const REASONS: Record<number, string> = {
   201: 'Created',
   204: 'No Content',
   302: 'Found',
+  304: 'Not Modified',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  412: 'Precondition Failed',
   422: 'Unprocessable Entity',
 };
 

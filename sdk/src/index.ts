@@ -13,7 +13,15 @@ import {
 import { type PagedPath, type PageItem, type PaginateOptions, paginate } from './paginate.ts';
 
 export type { components, operations, paths } from './api.ts';
-export { type ApiError, MarqueeError, unwrap } from './errors.ts';
+export {
+  type ApiError,
+  etagOf,
+  MarqueeError,
+  PreconditionFailedError,
+  type Revalidated,
+  revalidate,
+  unwrap,
+} from './errors.ts';
 export type { AuthOptions, Fetch, RetryOptions, TokenPair } from './middleware.ts';
 export type { PagedPath, PageItem, PaginateOptions } from './paginate.ts';
 

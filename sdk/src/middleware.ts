@@ -17,7 +17,10 @@ export interface AuthOptions {
 }
 
 export interface RetryOptions {
-  /** Attempts in all for an idempotent request answered 503 or 429 (default 3; 1 turns retries off). */
+  /**
+   * Attempts in all for a request answered 503 or 429 or lost to a network error (default 3; 1 turns retries
+   * off): idempotent methods, and POSTs, which carry an `Idempotency-Key` so a retry never creates twice.
+   */
   attempts?: number;
   /** The longest wait between attempts; a `Retry-After` beyond it ends the retries (default 10 s). */
   maxDelayMs?: number;
@@ -27,6 +30,23 @@ export const REFRESH_PATH = '/api/auth/token/refresh/';
 const AUTH_PREFIX = '/api/auth/';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const RETRIABLE = new Set([429, 503]);
+const KEY_HEADER = 'idempotency-key';
+
+/** Whether sending the request again is safe: an idempotent method, or a POST with an Idempotency-Key. */
+const retriable = (request: Request) =>
+  IDEMPOTENT.has(request.method) || (request.method === 'POST' && request.headers.has(KEY_HEADER));
+
+/**
+ * Every POST but the token endpoints' gets an Idempotency-Key (the caller's, if it set one), so that it may be
+ * retried: the server replays the first answer instead of creating again.
+ */
+function withIdempotencyKey(request: Request): Request {
+  if (request.method !== 'POST' || request.headers.has(KEY_HEADER)) return request;
+  if (new URL(request.url).pathname.includes(AUTH_PREFIX)) return request;
+  const headers = new Headers(request.headers);
+  headers.set(KEY_HEADER, crypto.randomUUID());
+  return new Request(request, { headers });
+}
 
 /** The tokens one client holds; a refresh in flight is shared, as a refresh token may be spent only once. */
 export class Session {
@@ -97,8 +117,9 @@ function delayBefore(response: Response, attempt: number, maxDelayMs: number): n
 }
 
 /**
- * Adds the bearer token; on a 401 refreshes once and retries; retries idempotent requests answered 503 or 429
- * after the `Retry-After` delay, a bounded number of times. Retried requests go straight to `fetch`.
+ * Adds the bearer token and, to POSTs, an Idempotency-Key; on a 401 refreshes once and retries; retries
+ * idempotent requests and keyed POSTs answered 503 or 429 (and a keyed POST's 409 "in progress") after the
+ * `Retry-After` delay, and after a network error, a bounded number of times. Retries go straight to `fetch`.
  */
 export function sessionMiddleware(session: Session, fetch: Fetch, retry: RetryOptions = {}): Middleware {
   const attempts = retry.attempts ?? 3;
@@ -106,7 +127,7 @@ export function sessionMiddleware(session: Session, fetch: Fetch, retry: RetryOp
   const sent = new Map<string, { request: Request; token: string | undefined }>();
   return {
     onRequest({ request, id }) {
-      const authorised = withToken(request, session.access);
+      const authorised = withToken(withIdempotencyKey(request), session.access);
       sent.set(id, { request: authorised.clone(), token: session.access });
       return authorised;
     },
@@ -123,7 +144,12 @@ export function sessionMiddleware(session: Session, fetch: Fetch, retry: RetryOp
           refreshed = true;
           // Another request may have refreshed meanwhile: then its token is simply tried.
           if (session.access === original.token && !(await session.renew())) return current;
-        } else if (RETRIABLE.has(current.status) && IDEMPOTENT.has(original.request.method) && attempt < attempts) {
+        } else if (
+          (RETRIABLE.has(current.status) ||
+            (current.status === 409 && original.request.headers.has(KEY_HEADER) && current.headers.has('retry-after'))) &&
+          retriable(original.request) &&
+          attempt < attempts
+        ) {
           const wait = delayBefore(current, attempt, maxDelayMs);
           if (wait === undefined) return current;
           attempt += 1;
@@ -135,8 +161,25 @@ export function sessionMiddleware(session: Session, fetch: Fetch, retry: RetryOp
         current = await fetch(withToken(original.request.clone(), session.access));
       }
     },
-    onError({ id }) {
+    /** A network error: a retriable request is sent again after a backoff, a bounded number of times. */
+    async onError({ id, error }) {
+      const original = sent.get(id);
+      if (!original || !retriable(original.request)) {
+        sent.delete(id);
+        return undefined;
+      }
+      let last = error;
+      for (let attempt = 1; attempt < attempts; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(maxDelayMs, 100 * 2 ** (attempt - 1))));
+        try {
+          // onResponse handles what this answer says (401, 503, …) with the request kept for it.
+          return await fetch(withToken(original.request.clone(), session.access));
+        } catch (retryError) {
+          last = retryError;
+        }
+      }
       sent.delete(id);
+      return last instanceof Error ? last : new Error(String(last));
     },
   };
 }

@@ -34,7 +34,19 @@ function totalOf(body: unknown, response: Response): number | undefined {
   return undefined;
 }
 
-/** Yields every item of a paged list, asking for the next page only when the previous one is used up. */
+/** The query of the `rel="next"` target of a `Link` header, or undefined when there is none. */
+function nextQuery(response: Response): Record<string, string> | undefined {
+  const target = /<([^>]*)>\s*;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
+  if (target === undefined) return undefined;
+  // Targets are relative references; only their query matters, the path is the one being paged.
+  return Object.fromEntries(new URL(target, 'http://relative.invalid/').searchParams);
+}
+
+/**
+ * Yields every item of a paged list, asking for the next page only when the previous one is used up. Lists
+ * that answer with `Link: <…>; rel="next"` are followed by cursor, which neither skips nor repeats rows when
+ * others insert or delete meanwhile; the catalogue is paged by `page`.
+ */
 export async function* paginate<P extends PagedPath>(
   client: Client<paths>,
   path: P,
@@ -48,21 +60,22 @@ export async function* paginate<P extends PagedPath>(
     const get = client.GET as (path: string, init: object) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
     const { data, error, response } = await get(path, { params: { query } });
     if (error !== undefined || !response.ok) throw new MarqueeError(response.status, error as ApiError);
-    const offsetPaged = Array.isArray(data);
-    const items = (offsetPaged ? data : Object.values(data as object).find(Array.isArray)) as PageItem<P>[] | undefined;
+    const items = (Array.isArray(data) ? data : Object.values(data as object).find(Array.isArray)) as PageItem<P>[] | undefined;
     if (!items || items.length === 0) return;
     yield* items;
     seen += items.length;
-    const total = totalOf(data, response);
-    if (offsetPaged) {
-      const offset = Number(query.offset ?? 0) + items.length;
-      if (total !== undefined && offset >= total) return;
-      query.offset = offset;
-    } else {
-      if ((data as { next?: unknown }).next === null) return;
-      // From page 1 the items seen are all that precede; from elsewhere the empty page past the end stops.
-      if (total !== undefined && firstPage === 1 && seen >= total) return;
-      query.page = Number(query.page ?? 1) + 1;
+    const next = nextQuery(response);
+    if (next !== undefined) {
+      for (const key of Object.keys(query)) delete query[key];
+      Object.assign(query, next);
+      continue;
     }
+    // The lists that page by cursor have no next link on their last page; only the catalogue names its next
+    // page, in its body.
+    if (Array.isArray(data) || (data as { next?: unknown }).next == null) return;
+    // From page 1 the items seen are all that precede; from elsewhere the empty page past the end stops.
+    const total = totalOf(data, response);
+    if (total !== undefined && firstPage === 1 && seen >= total) return;
+    query.page = Number(query.page ?? 1) + 1;
   }
 }

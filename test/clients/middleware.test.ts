@@ -6,6 +6,7 @@ interface Sent {
   method: string;
   path: string;
   authorization: string | null;
+  key: string | null;
   body: string;
 }
 
@@ -18,6 +19,7 @@ function scripted(replies: Record<string, (sent: Sent, n: number) => Response>) 
       method: request.method,
       path,
       authorization: request.headers.get('authorization'),
+      key: request.headers.get('idempotency-key'),
       body: await request.text(),
     };
     sent.push(entry);
@@ -113,16 +115,29 @@ t.test('idempotent requests answered 503 or 429 are retried after Retry-After, a
   t.equal(down.sent.length, 4, 'attempts in all');
 });
 
-t.test('a PUT is retried with its body; a POST is never retried; a Retry-After past the limit ends retries', async (t) => {
+t.test('a PUT is retried with its body; a POST is retried with one Idempotency-Key; a Retry-After past the limit ends retries', async (t) => {
   const puts = scripted({ '/api/messages/1': (_s, n) => (n === 1 ? refused(503, { 'retry-after': '0' }) : json(200, {})) });
   const api = createClient({ baseUrl, fetch: puts.fetch });
   await api.PUT('/api/messages/{id}', { params: { path: { id: 1 } }, body: { content: 'again' } });
   t.same(puts.sent.map((s) => s.body), ['{"content":"again"}', '{"content":"again"}']);
 
-  const posts = scripted({ '/api/messages': () => refused(503, { 'retry-after': '0' }) });
+  const posts = scripted({ '/api/messages': (_s, n) => (n < 3 ? refused(503, { 'retry-after': '0' }) : json(201, {})) });
   const poster = createClient({ baseUrl, fetch: posts.fetch });
-  t.equal((await poster.POST('/api/messages', { body: { content: 'once' } })).response.status, 503);
-  t.equal(posts.sent.length, 1, 'a POST might have been applied: not sent twice');
+  t.equal((await poster.POST('/api/messages', { body: { content: 'once' } })).response.status, 201);
+  t.equal(posts.sent.length, 3, 'a POST is retried');
+  const keys = new Set(posts.sent.map((s) => s.key));
+  t.equal(keys.size, 1, 'every attempt carries the same key');
+  t.match([...keys][0], /^[\x21-\x7E]{1,255}$/, 'a key the server accepts');
+
+  const chosen = scripted({ '/api/messages': () => json(201, {}) });
+  const keyed = createClient({ baseUrl, fetch: chosen.fetch });
+  await keyed.POST('/api/messages', { body: { content: 'mine' }, params: { header: { 'Idempotency-Key': 'my-key' } } });
+  t.equal(chosen.sent[0]?.key, 'my-key', "the caller's own key is kept");
+
+  const logins = scripted({ '/api/auth/token/': () => refused(503, { 'retry-after': '0' }) });
+  const login = createClient({ baseUrl, fetch: logins.fetch });
+  await login.POST('/api/auth/token/', { body: { username: 'maya', password: 'secret' } });
+  t.same(logins.sent.map((s) => s.key), [null], 'a login gets no key and is not retried');
 
   const later = scripted({ '/api/v1/user': () => refused(429, { 'retry-after': '3600' }) });
   const patient = createClient({ baseUrl, fetch: later.fetch, retry: { maxDelayMs: 5000 } });
@@ -137,4 +152,29 @@ t.test('unwrap returns the data, or throws a MarqueeError carrying the error bod
   const error = await unwrap(api.GET('/api/v1/user')).catch((e: unknown) => e);
   t.ok(error instanceof MarqueeError);
   t.match(error, { status: 404, body: { success: false, error: 404, message: 'no' } });
+});
+
+t.test('a network error: a POST and a GET are sent again with the same key; a PATCH is not', async (t) => {
+  const sent: { method: string; key: string | null }[] = [];
+  let failures = 0;
+  const flaky = async (request: Request) => {
+    sent.push({ method: request.method, key: request.headers.get('idempotency-key') });
+    if (failures < 1 || (request.method === 'PATCH' && failures < 5)) {
+      failures += 1;
+      throw new TypeError('fetch failed');
+    }
+    failures = 0;
+    return json(request.method === 'POST' ? 201 : 200, {});
+  };
+  const api = createClient({ baseUrl, fetch: flaky });
+  t.equal((await api.POST('/api/messages', { body: { content: 'lost' } })).response.status, 201);
+  t.equal(sent.length, 2);
+  t.ok(sent[0]?.key && sent[0].key === sent[1]?.key, 'the retry carries the first attempt\'s key');
+  sent.length = 0;
+  t.equal((await api.GET('/api/v1/user')).response.status, 200);
+  t.equal(sent.length, 2, 'a GET is retried');
+  sent.length = 0;
+  failures = 0;
+  await t.rejects(api.PATCH('/api/messages/{id}', { params: { path: { id: 1 } }, body: { content: 'x' } }), TypeError);
+  t.equal(sent.length, 1, 'a PATCH is not');
 });

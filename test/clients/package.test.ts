@@ -42,7 +42,7 @@ t.test('installed from the tarball, its only dependency is openapi-fetch', async
   t.same(installed.sort(), ['marquee-client', 'openapi-fetch', 'openapi-typescript-helpers'].sort());
 });
 
-t.test('plain JavaScript registers, logs in, creates an actor and a movie and pages through messages', async (t) => {
+t.test('plain JavaScript registers, logs in, creates an actor and a movie, pages through messages, retries a lost POST once and uses ETags', async (t) => {
   const database = await createTestDatabase(t);
   const admin = { username: 'outsider-admin', password: 'outsider-admin-password' };
   const server = await startServer(t, {
@@ -66,6 +66,11 @@ t.test('plain JavaScript registers, logs in, creates an actor and a movie and pa
   t.match(seen.me, { id: seen.user.id, role: 'executive_producer' }, 'the refreshed token works');
   t.equal(seen.refreshed, 1, 'one refresh for the refused token');
   t.match(seen.notFound, { status: 404, body: { success: false, error: 404, message: String } });
+  t.equal(seen.retried.failures, 1, 'the first answer to the POST was lost');
+  t.match(seen.retried, { status: 201, replayed: 'true', id: Number }, 'the retry got the first answer, replayed');
+  t.same(seen.retried.copies, [seen.retried.id], 'exactly one message exists');
+  t.match(seen.conditional, { tag: /^"[\w-]+"$/, notModified: true }, 'a 304 for the tag held');
+  t.same(seen.conditional.stale, { status: 412, code: 'precondition_failed' }, 'a stale If-Match is a typed 412');
 });
 
 t.test('tsc checks bodies against the contract: a wrong field name fails, the right one passes', async (t) => {

@@ -136,3 +136,15 @@ t.test('If-Match on a message: a stranger is refused 403 before the tag is looke
   });
   t.equal(res.statusCode, 403);
 });
+
+t.test('a browser on an allowed origin may read the ETag and Idempotent-Replayed headers', async (t) => {
+  const cors = await buildTestApp(t, { CORS_ORIGINS: 'https://app.example' });
+  const res = await inject(cors.app, {
+    method: 'GET',
+    url: `/api/messages/${(await insertMessage(cors.db, (await createUser(cors.app, cors.db)).id, 'cors')).id}`,
+    headers: { origin: 'https://app.example' },
+  });
+  const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+  t.ok(exposed.includes('etag'), 'ETag');
+  t.ok(exposed.includes('idempotent-replayed'), 'Idempotent-Replayed');
+});

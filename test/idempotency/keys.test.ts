@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { buildTestApp, inject, tokenFor } from '../helpers/app.ts';
@@ -117,6 +118,28 @@ t.test('an expired key is taken over by a new request, and expired keys are purg
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   t.same(await db.selectFrom('idempotency_keys').select('key').where('key', '=', 'expiring').execute(), []);
+});
+
+t.test('a key whose first request is still running is 409 with Retry-After; an abandoned claim is taken over', async (t) => {
+  const payload = { content: 'still running' };
+  const hash = createHash('sha256').update(`POST /api/messages\n${JSON.stringify(payload)}`).digest('base64url');
+  const claim = (key: string, claimedAt: Date) =>
+    db
+      .insertInto('idempotency_keys')
+      .values({ user_id: alice.id, operation: 'createMessage', key, request_hash: hash, expires_at: new Date(Date.now() + 60_000) })
+      .execute()
+      .then(() => db.updateTable('idempotency_keys').set({ claimed_at: claimedAt }).where('key', '=', key).execute());
+  await claim('running', new Date());
+  const count = await rowCount(db, 'messages');
+  const busy = await post('/api/messages', alice.token, payload, 'running');
+  t.equal(busy.statusCode, 409);
+  t.equal(busy.json().code, 'idempotency_in_progress');
+  t.equal(busy.headers['retry-after'], '1');
+  t.equal(await rowCount(db, 'messages'), count, 'nothing created');
+  await claim('abandoned', new Date(Date.now() - 3_600_000));
+  const taken = await post('/api/messages', alice.token, payload, 'abandoned');
+  t.equal(taken.statusCode, 201, 'a claim unanswered for an hour was abandoned: the request runs');
+  t.equal(await rowCount(db, 'messages'), count + 1);
 });
 
 t.test('a replay after a restart: a new app on the same database replays the first answer', async (t) => {
