@@ -3,7 +3,7 @@
  * Idempotency-Key, a walk by the Link rel="next" cursor, a 304 for a current ETag and a 412 for a stale one.
  */
 import type { PostmanItem } from './convert.ts';
-import type { Variant } from './collection.ts';
+import type { Variant } from './item.ts';
 import { type Expectation, store } from './scripts.ts';
 import type { JsonObject, Operation, Spec } from './spec.ts';
 
