@@ -119,6 +119,14 @@ export const RATE_LIMITED_OPERATIONS: readonly string[] = [
 /** The logins: one limit per address shared by all of them, and the per-account backoff (login-backoff.ts). */
 export const LOGIN_OPERATIONS: readonly string[] = ['obtainTokenPair', 'authenticateV1'];
 
+/** A signed-in user's password checks: one limit of their own, so guessing there does not spend the logins'. */
+const PASSWORD_CHECK_OPERATIONS: readonly string[] = ['changeCredentials', 'deleteCurrentUser'];
+
+function groupOf(operationId: string): string {
+  if (LOGIN_OPERATIONS.includes(operationId)) return 'login';
+  return PASSWORD_CHECK_OPERATIONS.includes(operationId) ? 'password-check' : 'registration';
+}
+
 /**
  * The plugin's stores keep a separate count per route, even for routes of one `groupId`: this store hands every
  * route of a group one child, so the group shares its count.
@@ -161,8 +169,8 @@ function limitedRoutes(deps: AppDeps): Map<string, string> {
 }
 
 /**
- * Per client address, RATE_LIMIT_AUTH_MAX attempts per RATE_LIMIT_AUTH_WINDOW_MS, shared by all the logins and by all
- * the registrations; counted in Redis when there is one, so the limit holds across processes. The logins also slow
+ * Per client address, RATE_LIMIT_AUTH_MAX attempts per RATE_LIMIT_AUTH_WINDOW_MS, shared by all the logins, by all
+ * the registrations and by a signed-in user's two password checks; counted in Redis when there is one, so the limit holds across processes. The logins also slow
  * an account's repeated failures from any address (login-backoff.ts). Register before the spec's routes.
  */
 export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -183,7 +191,7 @@ export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps)
       const operationId = routes.get(`${method} ${route.url}`);
       if (operationId === undefined) continue;
       const login = LOGIN_OPERATIONS.includes(operationId);
-      route.config = { ...route.config, rateLimit: { ...limit, groupId: login ? 'login' : 'registration' } };
+      route.config = { ...route.config, rateLimit: { ...limit, groupId: groupOf(operationId) } };
       if (login) {
         route.preHandler = [...[route.preHandler ?? []].flat(), backoff.preHandler];
         route.onResponse = [...[route.onResponse ?? []].flat(), backoff.onResponse];

@@ -20,6 +20,11 @@ export const SECRET_VARIABLES = ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL', 'MET
 export const SHUTDOWN_SECONDS =
   loadConfig({ DATA_DIR: 'memory://', JWT_SECRET: 'x'.repeat(32) }).config.shutdownTimeoutMs / 1000;
 
+/** A GET the spec declares, whatever its security. */
+export function specGet(path: string): boolean {
+  return document.paths[path]?.get !== undefined;
+}
+
 export function publicGet(path: string): boolean {
   const get = document.paths[path]?.get as { security?: unknown[] } | undefined;
   return get !== undefined && Array.isArray(get.security) && get.security.length === 0;

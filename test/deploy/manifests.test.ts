@@ -12,6 +12,7 @@ import {
   CONFIG_VARIABLES,
   checkVariables,
   publicGet,
+  specGet,
   ROOT,
   read,
   SECRET_VARIABLES,
@@ -193,7 +194,8 @@ t.test('deploy/k8s: probes, Job, Service, autoscaler and settings that exist', a
     t.ok(publicGet(path), `${path} is a public GET in openapi.yaml`);
   }
   const annotations = deployment.spec.template.metadata.annotations;
-  t.ok(publicGet(annotations['prometheus.io/path']), 'the scrape path exists');
+  // The scrape path is guarded by METRICS_TOKEN (the secret's), so it exists without being public.
+  t.ok(specGet(annotations['prometheus.io/path']), 'the scrape path exists');
   t.equal(Number(annotations['prometheus.io/port']), config.port);
 
   const preStop = Number(container.lifecycle?.preStop?.sleep?.seconds ?? 0);
