@@ -10,9 +10,10 @@ import { type Config, type Env, loadConfig } from '../../src/config/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { assertMatchesSpec } from './contract.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { TEST_JWT_SECRET } from './secret.ts';
 import { createUser } from './users.ts';
 
-export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export { TEST_JWT_SECRET };
 
 export function testEnv(overrides: Env = {}): Env {
   return {

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import type { Env } from '../../src/config/index.ts';
-import { TEST_JWT_SECRET } from './app.ts';
+import { TEST_JWT_SECRET } from './secret.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
