@@ -765,7 +765,7 @@ export interface components {
          */
         ErrorCode: "validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "last_actor_of_movie" | "payload_too_large" | "unsupported_media_type" | "movie_needs_actor" | "unknown_reference" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out";
         /**
-         * @description A user's role; its permissions are listed under the `bearerAuth` scheme.
+         * @description A user's role. `x-permissions` lists each role's permissions, the one table the server, the generated clients and docs/casting.md are made from; a role added here with its permissions works without a code change.
          * @enum {string}
          */
         Role: "member" | "casting_assistant" | "casting_director" | "executive_producer" | "admin";

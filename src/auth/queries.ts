@@ -2,6 +2,7 @@ import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Database as Db } from '../db/index.ts';
 import { compiledOnce } from '../db/compiled.ts';
 import { exactCount } from '../db/row-counts.ts';
+import type { Role } from './permissions.ts';
 import type { RefreshTokensTable, UsersTable } from './tables.ts';
 
 export type UserRow = Selectable<UsersTable>;
@@ -18,7 +19,7 @@ const userRole = compiledOnce(
   [1] as [number],
 );
 
-export async function findUserRole(db: Db, id: number): Promise<string | undefined> {
+export async function findUserRole(db: Db, id: number): Promise<Role | undefined> {
   return (await userRole(db, id))[0]?.role;
 }
 
@@ -59,7 +60,7 @@ export function countUsers(db: Db): Promise<number> {
   return exactCount(db, 'users');
 }
 
-export function updateUserRole(db: Db, id: number, role: string): Promise<UserRow | undefined> {
+export function updateUserRole(db: Db, id: number, role: Role): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
     .set({ role, updated_at: sql<Date>`now()` })

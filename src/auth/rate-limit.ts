@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import fastifyRateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { RATE_LIMITED_OPERATIONS } from '../../generated/tables.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors/index.ts';
 import { redisFailOpen } from '../plugins/observability.ts';
@@ -100,15 +101,6 @@ function boundedRedisStore(redis: Redis, nameSpace: string, timeoutMs: number, l
     }
   };
 }
-
-/** Login and registration: where passwords are guessed and accounts mass-created. */
-export const RATE_LIMITED_OPERATIONS: readonly string[] = [
-  'registerCollectionsUser',
-  'registerUser',
-  'obtainTokenPair',
-  'createV1User',
-  'authenticateV1',
-];
 
 /** `METHOD path` of each rate-limited operation, as fastify-openapi-glue registers its route. */
 function limitedRoutes(deps: AppDeps): Set<string> {

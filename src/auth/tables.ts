@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { DbTimestamp, Serial } from '../db/types.ts';
+import type { Role } from './permissions.ts';
 
 export interface UsersTable {
   id: Serial;
@@ -8,7 +9,7 @@ export interface UsersTable {
   password_hash: string;
   first_name: Generated<string>;
   last_name: Generated<string>;
-  role: Generated<string>;
+  role: Generated<Role>;
   created_at: Generated<Date>;
   updated_at: ColumnType<Date, never, Date | undefined>;
 }

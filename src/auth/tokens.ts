@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { unauthorized } from '../errors/index.ts';
-import { permissionsOf } from './permissions.ts';
+import { permissionsOf, type Role } from './permissions.ts';
 import {
   deleteDeadRefreshTokens,
   findRefreshToken,
@@ -16,7 +16,7 @@ import {
 export interface TokenSubject {
   id: number;
   username: string;
-  role: string;
+  role: Role;
 }
 
 /** An access JWT: sub, username, role, permissions, and iat/exp/iss/aud from the @fastify/jwt registration. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.ts';
+import type { Role } from '../../src/auth/permissions.ts';
 import { signAccessToken } from '../../src/auth/tokens.ts';
 import { type Config, type Env, loadConfig } from '../../src/config/index.ts';
 import type { Database } from '../../src/db/index.ts';
@@ -64,11 +65,11 @@ export async function inject(
 }
 
 /** An access token signed as the app signs them, whether or not user `id` exists (the app refuses it if not). */
-export function signedToken(app: FastifyInstance, role: string, id: number, username = `${role}-user`): string {
+export function signedToken(app: FastifyInstance, role: Role, id: number, username = `${role}-user`): string {
   return signAccessToken(app, { id, username, role });
 }
 
 /** An access token of a new user with this role: the app accepts only tokens of users that exist. */
-export async function tokenFor(app: FastifyInstance, role: string): Promise<string> {
+export async function tokenFor(app: FastifyInstance, role: Role): Promise<string> {
   return (await createUser(app, app.deps.db, { role })).token;
 }

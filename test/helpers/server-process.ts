@@ -60,19 +60,19 @@ export function serverEnv(port: number, env: Env = {}): Env {
 }
 
 /**
- * Starts the server with a minimal environment of its own (not this process's) plus `env`: PGlite in a
- * temporary folder unless `DATABASE_URL` is given, logs at info unless `LOG_LEVEL` is given. Waits until
- * GET /health answers 200, unless `listening: false`; fails with the server's output if it exits first or is
- * not up within a minute. Stopped in teardown: SIGTERM, then SIGKILL if it still runs 15 s later.
+ * Starts the server of this checkout (or of the copy in `cwd`) with a minimal environment of its own (not this
+ * process's) plus `env`: PGlite in a temporary folder unless `DATABASE_URL` is given, logs at info unless
+ * `LOG_LEVEL` is given. Waits until GET /health answers 200, unless `listening: false`; fails with the server's
+ * output if it exits first or is not up within a minute. Stopped in teardown: SIGTERM, then SIGKILL if it still runs 15 s later.
  */
 export async function startServer(
   t: Test,
   env: Env = {},
-  options: { listening?: boolean } = {},
+  options: { listening?: boolean; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['bin/marquee.js'], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: serverEnv(port, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
