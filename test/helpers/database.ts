@@ -133,6 +133,8 @@ export async function createTestDatabase(
   });
   // Registered after the drop above, so it runs first: tap runs teardowns in reverse order.
   t.teardown(() => db.destroy());
+  // Kysely closes only a database it has used: a PGlite that a file never queried would keep the file running.
+  await sql`select 1`.execute(db);
   return { db, engine, url };
 }
 
