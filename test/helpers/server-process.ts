@@ -218,14 +218,26 @@ export function tryConnect(port: number): Promise<'refused' | 'accepted'> {
 /** Start a server with these to have an admin that `serverToken` can log in as. */
 export const SERVER_ADMIN = { ADMIN_USERNAME: 'process-admin', ADMIN_PASSWORD: 'process-admin-password' };
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/** A JSON request to a server process, with a bearer token when given: its status and JSON body. */
+export async function callServer(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
+
+const post = (url: string, body: unknown) => callServer(url, 'POST', '', undefined, body);
 
 /**
  * An access token of a real user, accepted by every server in `bases` (the servers accept only tokens of users

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { parseDocument, type YAMLSeq } from 'yaml';
-import { SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
+import { callServer, SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -35,17 +35,8 @@ t.test('a role added to a copy of the spec, with its permissions, works without 
   t.ok(unchanged, 'src/ of the copy is the same as here');
 
   const server = await startServer(t, { LOG_LEVEL: 'warn', ...SERVER_ADMIN }, { cwd: copy });
-  const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, token?: string, body?: unknown) =>
+    callServer(server.url, method, path, token, body);
 
   const admin = await serverToken([server.url], 'admin');
   const credentials = { username: 'new-scout', password: 'correct-horse-battery' };
