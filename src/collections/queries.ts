@@ -27,25 +27,36 @@ export async function listCollections(db: Db, userId: number): Promise<Collectio
 }
 
 /**
- * The user's favourite genres, as stored after the last change to what they depend on; computed and stored
- * when a change cleared them (db/migrations/2026_11_30_130010_maintained_counts.ts). The value is stored only
- * while `version` is still the one read first: a change that commits meanwhile leaves it cleared.
+ * The user's stored favourite genres and the version of what they depend on; `genres` is null after a change
+ * cleared them (db/migrations/2026_11_30_130010_maintained_counts.ts), and there is no row before the first.
  */
-export async function findFavouriteGenres(db: Db, userId: number): Promise<string> {
+export async function findStoredFavouriteGenres(
+  db: Db,
+  userId: number,
+): Promise<{ version: string; genres: string | null } | undefined> {
   const { rows } = await sql<{ version: string; genres: string | null }>`
     select version, genres from favourite_genres where user_id = ${userId}`.execute(db);
-  const stored = rows[0];
-  if (stored?.genres != null) return stored.genres;
-  const genres = await computeFavouriteGenres(db, userId);
-  if (stored) {
+  return rows[0];
+}
+
+/**
+ * Stores computed favourite genres: over a cleared row only while it still has `version` (a change that
+ * committed meanwhile leaves it cleared), or as the user's first row (only for an existing user: a token can
+ * outlive its user).
+ */
+export async function storeFavouriteGenres(
+  db: Db,
+  userId: number,
+  genres: string,
+  version: string | undefined,
+): Promise<void> {
+  if (version !== undefined) {
     await sql`update favourite_genres set genres = ${genres}
-      where user_id = ${userId} and version = ${stored.version} and genres is null`.execute(db);
+      where user_id = ${userId} and version = ${version} and genres is null`.execute(db);
   } else {
-    // Only for an existing user: a token can outlive its user.
     await sql`insert into favourite_genres (user_id, genres) select id, ${genres} from users where id = ${userId}
       on conflict (user_id) do nothing`.execute(db);
   }
-  return genres;
 }
 
 /**
@@ -54,7 +65,7 @@ export async function findFavouriteGenres(db: Db, userId: number): Promise<strin
  * lower-cased; the spelling shown is the one most of those movies use (ties: the first in code-point order).
  * Ordering and ties use the "C" collation so that both engines answer the same.
  */
-async function computeFavouriteGenres(db: Db, userId: number): Promise<string> {
+export async function computeFavouriteGenres(db: Db, userId: number): Promise<string> {
   const { rows } = await sql<{ favourite_genres: string }>`
     with user_movies as (
       select distinct m.uuid, m.genres
