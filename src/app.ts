@@ -11,7 +11,7 @@ import type { Config } from './config/index.ts';
 import type { Database } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandler, sendError } from './errors/index.ts';
-import { createHandlers } from './handlers.ts';
+import { createHandlers } from './handler-map.ts';
 import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';
 import connectionClose from './plugins/connection-close.ts';
