@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { RATE_LIMITED_OPERATIONS } from '../../generated/tables.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors/index.ts';
-import { redisFailOpen } from '../plugins/observability.ts';
+import { redisFailOpen } from '../metrics/index.ts';
 import { HTTP_METHODS } from '../spec/index.ts';
 
 type StoreCallback = Parameters<FastifyRateLimitStore['incr']>[1];
