@@ -1,5 +1,5 @@
 import { type Insertable, type Selectable, sql } from 'kysely';
-import type { Database as Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import { compiledOnce } from '../db/compiled.ts';
 import { exactCount } from '../db/row-counts.ts';
 import type { Role } from './permissions.ts';
@@ -8,24 +8,24 @@ import type { RefreshTokensTable, UsersTable } from './tables.ts';
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 
-export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+export function findUserById(db: Database, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 // Every authenticated request reads this (the token's user must exist, with its current role): one primary-key
 // lookup, compiled once (src/db/compiled.ts).
 const userRole = compiledOnce(
-  (db: Db, id: number) => db.selectFrom('users').select('role').where('id', '=', id),
+  (db: Database, id: number) => db.selectFrom('users').select('role').where('id', '=', id),
   [1] as [number],
 );
 
-export async function findUserRole(db: Db, id: number): Promise<Role | undefined> {
+export async function findUserRole(db: Database, id: number): Promise<Role | undefined> {
   return (await userRole(db, id))[0]?.role;
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */
 function findUserByLowered(
-  db: Db,
+  db: Database,
   column: 'username' | 'email',
   value: string,
 ): Promise<UserRow | undefined> {
@@ -36,10 +36,10 @@ function findUserByLowered(
     .executeTakeFirst();
 }
 
-export const findUserByUsername = (db: Db, username: string) => findUserByLowered(db, 'username', username);
-export const findUserByEmail = (db: Db, email: string) => findUserByLowered(db, 'email', email);
+export const findUserByUsername = (db: Database, username: string) => findUserByLowered(db, 'username', username);
+export const findUserByEmail = (db: Database, email: string) => findUserByLowered(db, 'email', email);
 
-export function insertUser(db: Db, user: NewUser): Promise<UserRow> {
+export function insertUser(db: Database, user: NewUser): Promise<UserRow> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -52,15 +52,15 @@ export function uniqueViolation(error: unknown): 'username' | 'email' | undefine
   return undefined;
 }
 
-export function listUsers(db: Db, limit: number, offset: number): Promise<UserRow[]> {
+export function listUsers(db: Database, limit: number, offset: number): Promise<UserRow[]> {
   return db.selectFrom('users').selectAll().orderBy('id').limit(limit).offset(offset).execute();
 }
 
-export function countUsers(db: Db): Promise<number> {
+export function countUsers(db: Database): Promise<number> {
   return exactCount(db, 'users');
 }
 
-export function updateUserRole(db: Db, id: number, role: Role): Promise<UserRow | undefined> {
+export function updateUserRole(db: Database, id: number, role: Role): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
     .set({ role, updated_at: sql<Date>`now()` })
@@ -69,7 +69,7 @@ export function updateUserRole(db: Db, id: number, role: Role): Promise<UserRow 
     .executeTakeFirst();
 }
 
-export async function updatePasswordHash(db: Db, id: number, passwordHash: string): Promise<void> {
+export async function updatePasswordHash(db: Database, id: number, passwordHash: string): Promise<void> {
   await db
     .updateTable('users')
     .set({ password_hash: passwordHash, updated_at: sql<Date>`now()` })
@@ -78,7 +78,7 @@ export async function updatePasswordHash(db: Db, id: number, passwordHash: strin
 }
 
 export async function insertRefreshToken(
-  db: Db,
+  db: Database,
   token: Pick<Insertable<RefreshTokensTable>, 'user_id' | 'family_id' | 'token_hash' | 'expires_at'>,
 ): Promise<void> {
   await db.insertInto('refresh_tokens').values(token).execute();
@@ -89,7 +89,7 @@ export async function insertRefreshToken(
  * so two concurrent refreshes with the same token cannot both succeed.
  */
 export function spendRefreshToken(
-  db: Db,
+  db: Database,
   tokenHash: string,
 ): Promise<{ user_id: number; family_id: string } | undefined> {
   return db
@@ -103,7 +103,7 @@ export function spendRefreshToken(
     .executeTakeFirst();
 }
 
-export function findRefreshToken(db: Db, tokenHash: string) {
+export function findRefreshToken(db: Database, tokenHash: string) {
   return db
     .selectFrom('refresh_tokens')
     .select(['family_id', 'used_at', 'revoked_at', sql<boolean>`expires_at <= now()`.as('expired')])
@@ -112,7 +112,7 @@ export function findRefreshToken(db: Db, tokenHash: string) {
 }
 
 /** Revokes every live token of a family; returns how many were live. */
-export async function revokeRefreshFamily(db: Db, familyId: string): Promise<number> {
+export async function revokeRefreshFamily(db: Database, familyId: string): Promise<number> {
   const result = await db
     .updateTable('refresh_tokens')
     .set({ revoked_at: sql<Date>`now()` })
@@ -122,7 +122,7 @@ export async function revokeRefreshFamily(db: Db, familyId: string): Promise<num
   return Number(result.numUpdatedRows);
 }
 
-export async function deleteDeadRefreshTokens(db: Db, userId: number): Promise<void> {
+export async function deleteDeadRefreshTokens(db: Database, userId: number): Promise<void> {
   await db
     .deleteFrom('refresh_tokens')
     .where('user_id', '=', userId)
