@@ -17,6 +17,8 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json package-lock.json openapi.yaml ./
 COPY bin ./bin
 COPY src ./src
+# The role and rate-limit tables generated from openapi.yaml (the rest of generated/ is types only).
+COPY generated/tables.ts ./generated/
 COPY db ./db
 COPY scripts/db.ts scripts/users.ts ./scripts/
 # Root owns the files and the service cannot change them; it runs as the image's unprivileged "node" user.
