@@ -17,7 +17,8 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json package-lock.json openapi.yaml ./
 COPY bin ./bin
 COPY src ./src
-COPY generated/error-codes.ts ./generated/
+# The tables generated from openapi.yaml that src/ reads at run time (the rest of generated/ is types only).
+COPY generated/tables.ts generated/error-codes.ts ./generated/
 COPY db ./db
 COPY scripts/db.ts scripts/users.ts scripts/cli.ts ./scripts/
 # Root owns the files and the service cannot change them; it runs as the image's unprivileged "node" user.

@@ -1,6 +1,6 @@
 /**
- * Regenerates everything made from openapi.yaml: the server's types in generated/, the SDK's copy of them in
- * sdk/src/, and the Postman collection. With --check, changes nothing and fails when a committed file differs
+ * Regenerates everything made from openapi.yaml: the server's types and the tables of its extensions in generated/,
+ * the SDK's copy of the types in sdk/src/, the Postman collection, and the role table in docs/casting.md. With --check, changes nothing and fails when a committed file differs
  * from a fresh generation.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
+import { specTables, tablesModule, withRoleTable } from './generate/tables.ts';
 import { postmanCollection } from './postman/collection.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -37,12 +38,15 @@ ${rows.join('\n')}
 }
 
 const api = await types();
+const tables = specTables(specPath);
 const outputs: Record<string, string> = {
   'generated/api.d.ts': api,
   // The SDK is built with tsc, which emits no .d.ts input: a .ts of types only becomes its declaration file.
   'sdk/src/api.ts': api,
   'generated/postman.json': await postmanCollection(specPath),
   'generated/error-codes.ts': errorCodes(),
+  'generated/tables.ts': tablesModule(tables, HEADER),
+  'docs/casting.md': withRoleTable(readFileSync(join(root, 'docs/casting.md'), 'utf8'), tables),
 };
 
 const check = process.argv.includes('--check');

@@ -15,7 +15,7 @@ import type { Config } from './config/index.ts';
 import type { Database, Notifications } from './db/index.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandler, sendError } from './errors/index.ts';
-import { createHandlers } from './handlers.ts';
+import { createHandlers } from './handler-map.ts';
 import conditional from './plugins/conditional.ts';
 import contentType from './plugins/content-type.ts';
 import database from './plugins/database.ts';

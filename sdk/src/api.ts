@@ -810,7 +810,7 @@ export interface components {
         /** @description What went wrong, stable across releases: switch on this, not on `message`. Each response lists the codes it can carry; one code always comes with the same status, its `x-status` (the server's code-to-status table is generated from it). An error of the HTTP layer that names no code gets the first code listed here for its status. */
         ErrorCode: string & ("validation_failed" | "malformed_request" | "invalid_cursor" | "unauthorized" | "account_disabled" | "forbidden" | "login_disabled" | "not_found" | "method_not_allowed" | "conflict" | "username_taken" | "email_taken" | "idempotency_in_progress" | "last_actor_of_movie" | "last_admin" | "request_timeout" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "movie_needs_actor" | "unknown_reference" | "idempotency_key_reused" | "rate_limited" | "internal_error" | "not_implemented" | "bad_gateway" | "dependency_unavailable" | "timed_out");
         /**
-         * @description A user's role; its permissions are listed under the `bearerAuth` scheme.
+         * @description A user's role. `x-permissions` lists each role's permissions, the one table the server, the generated clients and docs/casting.md are made from; a role added here with its permissions works without a code change.
          * @enum {string}
          */
         Role: "member" | "casting_assistant" | "casting_director" | "executive_producer" | "admin";

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
-import type { Database as Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
+import type { Role } from './permissions.ts';
 import type { UserRow } from './queries.ts';
 
 /**
  * Locks every active admin's row until the transaction ends and returns their ids. Whoever would remove an
  * admin takes these locks first, so two such changes run one after the other and the second sees the first.
  */
-export async function lockActiveAdmins(db: Db): Promise<number[]> {
+export async function lockActiveAdmins(db: Database): Promise<number[]> {
   const rows = await db
     .selectFrom('users')
     .select('id')
@@ -18,14 +19,14 @@ export async function lockActiveAdmins(db: Db): Promise<number[]> {
   return rows.map((row) => row.id);
 }
 
-export function lockUser(db: Db, id: number): Promise<UserRow | undefined> {
+export function lockUser(db: Database, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export function updateUserAccess(
-  db: Db,
+  db: Database,
   id: number,
-  change: { role?: string | undefined; active?: boolean | undefined },
+  change: { role?: Role | undefined; active?: boolean | undefined },
 ): Promise<UserRow> {
   return db
     .updateTable('users')
@@ -42,7 +43,7 @@ export function updateUserAccess(
 }
 
 /** A new password ends every session: older access tokens are refused from now on. */
-export async function replacePassword(db: Db, id: number, passwordHash: string): Promise<void> {
+export async function replacePassword(db: Database, id: number, passwordHash: string): Promise<void> {
   await db
     .updateTable('users')
     .set({
@@ -54,7 +55,7 @@ export async function replacePassword(db: Db, id: number, passwordHash: string):
     .execute();
 }
 
-export async function revokeUserRefreshTokens(db: Db, userId: number): Promise<void> {
+export async function revokeUserRefreshTokens(db: Database, userId: number): Promise<void> {
   await db
     .updateTable('refresh_tokens')
     .set({ revoked_at: sql<Date>`now()` })
@@ -64,6 +65,6 @@ export async function revokeUserRefreshTokens(db: Db, userId: number): Promise<v
 }
 
 /** Refresh tokens, collections and messages go with the user (their foreign keys cascade). */
-export async function deleteUser(db: Db, id: number): Promise<void> {
+export async function deleteUser(db: Database, id: number): Promise<void> {
   await db.deleteFrom('users').where('id', '=', id).execute();
 }

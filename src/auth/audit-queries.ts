@@ -1,15 +1,15 @@
 import { type Insertable, type Selectable, sql } from 'kysely';
-import type { Database as Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import type { AuditEventsTable } from './tables.ts';
 
 export type AuditRow = Selectable<AuditEventsTable>;
 export type NewAuditEvent = Insertable<AuditEventsTable>;
 
-export async function insertAuditEvent(db: Db, event: NewAuditEvent): Promise<void> {
+export async function insertAuditEvent(db: Database, event: NewAuditEvent): Promise<void> {
   await db.insertInto('audit_events').values(event).execute();
 }
 
-export function listAuditEvents(db: Db, limit: number, offset: number): Promise<AuditRow[]> {
+export function listAuditEvents(db: Database, limit: number, offset: number): Promise<AuditRow[]> {
   return db
     .selectFrom('audit_events')
     .selectAll()
@@ -20,7 +20,7 @@ export function listAuditEvents(db: Db, limit: number, offset: number): Promise<
     .execute();
 }
 
-export async function countAuditEvents(db: Db): Promise<number> {
+export async function countAuditEvents(db: Database): Promise<number> {
   const row = await db
     .selectFrom('audit_events')
     .select(sql<number>`count(*)::int`.as('n'))
@@ -29,7 +29,7 @@ export async function countAuditEvents(db: Db): Promise<number> {
 }
 
 /** Deletes events older than the retention; the only delete the table's trigger lets through. */
-export function purgeAuditEvents(db: Db, retentionDays: number): Promise<number> {
+export function purgeAuditEvents(db: Database, retentionDays: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await sql`select set_config('marquee.audit_purge', 'on', true)`.execute(trx);
     const result = await trx

@@ -1,11 +1,12 @@
-import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import buildGetJwks from 'get-jwks';
 
 export interface JwksClientOptions {
   log?: FastifyBaseLogger | undefined;
   /** Per fetch. */
   timeoutMs?: number;
-  /** Keys older than this are fetched again before use. */
+  /** Keys older than this are fetched again before use (an older copy still serves while the provider fails). */
   maxAgeMs?: number;
   /** An unknown `kid` fetches the set again at most this often, so forged kids cannot hammer the provider. */
   cooldownMs?: number;
@@ -19,74 +20,46 @@ export interface JwksClient {
 /** The provider's key set could not be fetched and no earlier copy is at hand. */
 export class JwksUnavailableError extends Error {}
 
-const MAX_BODY_CHARS = 1_000_000;
-
-interface Jwk extends JsonWebKey {
-  kid?: unknown;
-  use?: unknown;
-  alg?: unknown;
-}
-
-function toPemKeys(body: unknown): Map<string, string> {
-  const keys = new Map<string, string>();
-  const list = (body as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(list)) throw new Error('the JWKS document has no "keys" array');
-  for (const jwk of list as Jwk[]) {
-    if (typeof jwk?.kid !== 'string' || jwk.kty !== 'RSA') continue;
-    if (jwk.use !== undefined && jwk.use !== 'sig') continue;
-    if (jwk.alg !== undefined && jwk.alg !== 'RS256') continue;
-    try {
-      const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-      keys.set(jwk.kid, String(pem));
-    } catch {
-      // One malformed key must not take the provider's other keys down with it.
-    }
-  }
-  return keys;
-}
-
-/** Fetches and caches an external identity provider's signing keys (RS256 only). */
+/**
+ * An external identity provider's RS256 signing keys, fetched and cached by get-jwks. get-jwks asks the provider
+ * again for every kid it has not cached; the cooldown after a kid it did not find keeps forged kids from doing so.
+ */
 export function createJwksClient(url: string, options: JwksClientOptions = {}): JwksClient {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
   const cooldownMs = options.cooldownMs ?? 30_000;
-  let keys = new Map<string, string>();
-  let fetchedAt = Number.NEGATIVE_INFINITY;
-  let everFetched = false;
-  let inFlight: Promise<void> | undefined;
-
-  async function fetchKeys(): Promise<void> {
-    // Failed attempts count too: a provider that is down is asked again only after the cooldown.
-    fetchedAt = Date.now();
-    try {
-      const response = await fetch(url, {
-        headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      if (!response.ok) throw new Error(`the JWKS URL answered ${response.status}`);
-      const text = await response.text();
-      if (text.length > MAX_BODY_CHARS) throw new Error('the JWKS document is too large');
-      keys = toPemKeys(JSON.parse(text));
-      everFetched = true;
-    } catch (error) {
-      options.log?.warn({ err: error, jwksUrl: url }, 'could not fetch the identity provider keys');
-    }
-  }
-
-  function refresh(): Promise<void> {
-    inFlight ??= fetchKeys().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
-  }
+  const { origin, pathname, search } = new URL(url);
+  const getJwks = buildGetJwks({
+    ttl: options.maxAgeMs ?? 10 * 60_000,
+    jwksPath: `${pathname}${search}`,
+    fetchOptions: { headers: { accept: 'application/json' } },
+  });
+  let lastMiss = Number.NEGATIVE_INFINITY;
 
   return {
     async publicKey(kid) {
-      const age = Date.now() - fetchedAt;
-      if (age > maxAgeMs || (!keys.has(kid) && age >= cooldownMs)) await refresh();
-      else if (inFlight) await inFlight;
-      if (!everFetched) throw new JwksUnavailableError('identity provider keys unavailable');
-      return keys.get(kid);
+      const key = getJwks.generateCacheKey('RS256', kid, `${origin}/`);
+      const known = getJwks.cache.get(key) !== undefined || getJwks.staleCache.get(key) !== undefined;
+      if (!known && Date.now() - lastMiss < cooldownMs) return undefined;
+      // get-jwks's fetch has no timeout of its own: a provider that does not answer fails the request after
+      // timeoutMs (the fetch itself ends with undici's own timeouts, and later requests wait on it again).
+      const stop = new AbortController();
+      try {
+        return await Promise.race([
+          getJwks.getPublicKey({ domain: origin, alg: 'RS256', kid }),
+          sleep(timeoutMs, undefined, { signal: stop.signal }).then(() => {
+            throw new Error(`no answer within ${timeoutMs} ms`);
+          }),
+        ]);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'JWK_NOT_FOUND') {
+          lastMiss = Date.now();
+          return undefined;
+        }
+        options.log?.warn({ err: error, jwksUrl: url }, 'could not fetch the identity provider keys');
+        throw new JwksUnavailableError('identity provider keys unavailable', { cause: error });
+      } finally {
+        stop.abort();
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import { registry } from '../plugins/observability.ts';
+import { registry } from '../metrics/index.ts';
 import { hashingPool } from './passwords.ts';
 
 // Read at scrape time: the pool may be replaced (configureHashing), so it is looked up each time.

@@ -1,24 +1,25 @@
 import { type Insertable, type Selectable, sql } from 'kysely';
-import type { Database as Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import { compiledOnce } from '../db/compiled.ts';
 import { exactCount } from '../db/row-counts.ts';
+import type { Role } from './permissions.ts';
 import type { RefreshTokensTable, UsersTable } from './tables.ts';
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 
-export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+export function findUserById(db: Database, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The user, locked against any change until commit. */
-export function lockUser(db: Db, id: number): Promise<UserRow | undefined> {
+export function lockUser(db: Database, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 /** What every authenticated request checks about its user, all of it on the users row. */
 export interface UserState {
-  role: string;
+  role: Role;
   active: boolean;
   token_generation: number;
 }
@@ -27,18 +28,18 @@ export interface UserState {
 // token generation): one primary-key lookup, compiled once (src/db/compiled.ts), whose row src/auth/user-states.ts
 // caches as it is. Columns that decide whether a token is honoured belong here, and ride along in the cache.
 const userState = compiledOnce(
-  (db: Db, id: number) =>
+  (db: Database, id: number) =>
     db.selectFrom('users').select(['role', 'active', 'token_generation']).where('id', '=', id),
   [1] as [number],
 );
 
-export async function findUserState(db: Db, id: number): Promise<UserState | undefined> {
+export async function findUserState(db: Database, id: number): Promise<UserState | undefined> {
   return (await userState(db, id))[0];
 }
 
 /** Case-insensitive, with the database's own lower() on both sides so the unique index is what decides. */
 function findUserByLowered(
-  db: Db,
+  db: Database,
   column: 'username' | 'email',
   value: string,
 ): Promise<UserRow | undefined> {
@@ -49,10 +50,10 @@ function findUserByLowered(
     .executeTakeFirst();
 }
 
-export const findUserByUsername = (db: Db, username: string) => findUserByLowered(db, 'username', username);
-export const findUserByEmail = (db: Db, email: string) => findUserByLowered(db, 'email', email);
+export const findUserByUsername = (db: Database, username: string) => findUserByLowered(db, 'username', username);
+export const findUserByEmail = (db: Database, email: string) => findUserByLowered(db, 'email', email);
 
-export function insertUser(db: Db, user: NewUser): Promise<UserRow> {
+export function insertUser(db: Database, user: NewUser): Promise<UserRow> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -66,12 +67,12 @@ export function uniqueViolation(error: unknown): 'username' | 'email' | undefine
 }
 
 export interface UserFilter {
-  role?: string | undefined;
+  role?: Role | undefined;
   active?: boolean | undefined;
   usernamePrefix?: string | undefined;
 }
 
-function filtered(db: Db, filter: UserFilter) {
+function filtered(db: Database, filter: UserFilter) {
   let query = db.selectFrom('users');
   if (filter.role !== undefined) query = query.where('role', '=', filter.role);
   if (filter.active !== undefined) query = query.where('active', '=', filter.active);
@@ -88,7 +89,7 @@ const unfiltered = (filter: UserFilter) =>
 
 /** Oldest first, by offset or after an id (ids start at 1, so `afterId` 0 keeps every row). */
 export function listUsers(
-  db: Db,
+  db: Database,
   filter: UserFilter,
   page: { limit: number; offset: number; afterId: number },
 ): Promise<UserRow[]> {
@@ -101,14 +102,14 @@ export function listUsers(
     .execute();
 }
 
-export async function countUsers(db: Db, filter: UserFilter = {}): Promise<number> {
+export async function countUsers(db: Database, filter: UserFilter = {}): Promise<number> {
   if (unfiltered(filter)) return exactCount(db, 'users');
   const row = await filtered(db, filter).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
   return row.n;
 }
 
 /** ADMIN_USERNAME's user at start-up: an admin, and enabled. */
-export function makeActiveAdmin(db: Db, id: number): Promise<UserRow | undefined> {
+export function makeActiveAdmin(db: Database, id: number): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
     .set({ role: 'admin', active: true, updated_at: sql<Date>`now()` })
@@ -117,7 +118,7 @@ export function makeActiveAdmin(db: Db, id: number): Promise<UserRow | undefined
     .executeTakeFirst();
 }
 
-export async function updatePasswordHash(db: Db, id: number, passwordHash: string): Promise<void> {
+export async function updatePasswordHash(db: Database, id: number, passwordHash: string): Promise<void> {
   await db
     .updateTable('users')
     .set({ password_hash: passwordHash, updated_at: sql<Date>`now()` })
@@ -126,7 +127,7 @@ export async function updatePasswordHash(db: Db, id: number, passwordHash: strin
 }
 
 export async function insertRefreshToken(
-  db: Db,
+  db: Database,
   token: Pick<Insertable<RefreshTokensTable>, 'user_id' | 'family_id' | 'token_hash' | 'expires_at'>,
 ): Promise<void> {
   await db.insertInto('refresh_tokens').values(token).execute();
@@ -137,7 +138,7 @@ export async function insertRefreshToken(
  * so two concurrent refreshes with the same token cannot both succeed.
  */
 export function spendRefreshToken(
-  db: Db,
+  db: Database,
   tokenHash: string,
 ): Promise<{ user_id: number; family_id: string } | undefined> {
   return db
@@ -151,7 +152,7 @@ export function spendRefreshToken(
     .executeTakeFirst();
 }
 
-export function findRefreshToken(db: Db, tokenHash: string) {
+export function findRefreshToken(db: Database, tokenHash: string) {
   return db
     .selectFrom('refresh_tokens')
     .select(['family_id', 'used_at', 'revoked_at', sql<boolean>`expires_at <= now()`.as('expired')])
@@ -160,7 +161,7 @@ export function findRefreshToken(db: Db, tokenHash: string) {
 }
 
 /** Revokes every live token of a family; returns how many were live. */
-export async function revokeRefreshFamily(db: Db, familyId: string): Promise<number> {
+export async function revokeRefreshFamily(db: Database, familyId: string): Promise<number> {
   const result = await db
     .updateTable('refresh_tokens')
     .set({ revoked_at: sql<Date>`now()` })
@@ -170,7 +171,7 @@ export async function revokeRefreshFamily(db: Db, familyId: string): Promise<num
   return Number(result.numUpdatedRows);
 }
 
-export async function deleteDeadRefreshTokens(db: Db, userId: number): Promise<void> {
+export async function deleteDeadRefreshTokens(db: Database, userId: number): Promise<void> {
   await db
     .deleteFrom('refresh_tokens')
     .where('user_id', '=', userId)

@@ -2,10 +2,11 @@ import { createRequire } from 'node:module';
 import fastifyRateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { RATE_LIMIT_GROUP_OF } from '../../generated/tables.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors/index.ts';
 import { LoginBackoff, loginBackoffHooks } from './login-backoff.ts';
-import { redisFailOpen } from '../plugins/observability.ts';
+import { redisFailOpen } from '../metrics/index.ts';
 import { HTTP_METHODS } from '../spec/index.ts';
 
 type StoreCallback = Parameters<FastifyRateLimitStore['incr']>[1];
@@ -104,28 +105,10 @@ function boundedRedisStore(redis: Redis, nameSpace: string, timeoutMs: number, l
   };
 }
 
-/** Login and registration: where passwords are guessed and accounts mass-created. */
-export const RATE_LIMITED_OPERATIONS: readonly string[] = [
-  'registerCollectionsUser',
-  'registerUser',
-  'obtainTokenPair',
-  'createV1User',
-  'authenticateV1',
-  // A stolen access token must not become an unlimited password oracle.
-  'changeCredentials',
-  'deleteCurrentUser',
-];
-
-/** The logins: one limit per address shared by all of them, and the per-account backoff (login-backoff.ts). */
-export const LOGIN_OPERATIONS: readonly string[] = ['obtainTokenPair', 'authenticateV1'];
-
-/** A signed-in user's password checks: one limit of their own, so guessing there does not spend the logins'. */
-const PASSWORD_CHECK_OPERATIONS: readonly string[] = ['changeCredentials', 'deleteCurrentUser'];
-
-function groupOf(operationId: string): string {
-  if (LOGIN_OPERATIONS.includes(operationId)) return 'login';
-  return PASSWORD_CHECK_OPERATIONS.includes(operationId) ? 'password-check' : 'registration';
-}
+/** The logins: besides their shared limit, the per-account backoff (login-backoff.ts). */
+export const LOGIN_OPERATIONS: readonly string[] = Object.keys(RATE_LIMIT_GROUP_OF).filter(
+  (operationId) => RATE_LIMIT_GROUP_OF[operationId] === 'login',
+);
 
 /**
  * The plugin's stores keep a separate count per route, even for routes of one `groupId`: this store hands every
@@ -160,7 +143,7 @@ function limitedRoutes(deps: AppDeps): Map<string, string> {
   for (const [path, item] of Object.entries(deps.spec.document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = item[method] as { operationId?: string } | undefined;
-      if (operation?.operationId && RATE_LIMITED_OPERATIONS.includes(operation.operationId)) {
+      if (operation?.operationId && operation.operationId in RATE_LIMIT_GROUP_OF) {
         routes.set(`${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`, operation.operationId);
       }
     }
@@ -191,7 +174,7 @@ export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps)
       const operationId = routes.get(`${method} ${route.url}`);
       if (operationId === undefined) continue;
       const login = LOGIN_OPERATIONS.includes(operationId);
-      route.config = { ...route.config, rateLimit: { ...limit, groupId: groupOf(operationId) } };
+      route.config = { ...route.config, rateLimit: { ...limit, groupId: RATE_LIMIT_GROUP_OF[operationId] } };
       if (login) {
         route.preHandler = [...[route.preHandler ?? []].flat(), backoff.preHandler];
         route.onResponse = [...[route.onResponse ?? []].flat(), backoff.onResponse];

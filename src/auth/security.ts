@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { AppError, forbidden, retryAfter, unauthorized } from '../errors/index.ts';
-import { permissionsOf } from './permissions.ts';
+import { permissionsOf, type Role } from './permissions.ts';
 import { createJwksClient, type JwksClient, JwksUnavailableError } from './jwks.ts';
 
 export interface AuthUser {
@@ -11,14 +11,14 @@ export interface AuthUser {
    */
   id: number;
   username: string;
-  role: string;
+  role: Role | typeof EXTERNAL_ROLE;
   permissions: string[];
 }
 
 /** `id` of an external identity provider's user (no user row). */
 export const EXTERNAL_USER_ID = 0;
 /** `role` of an external identity provider's user: its permissions come from the token, not from a role. */
-export const EXTERNAL_ROLE = 'external';
+export const EXTERNAL_ROLE = 'external' as const;
 
 export interface AccessTokenPayload {
   sub: string;

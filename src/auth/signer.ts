@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import type { Config } from '../config/index.ts';
-import { permissionsOf } from './permissions.ts';
+import { permissionsOf, type Role } from './permissions.ts';
 
 export interface TokenSubject {
   id: number;
   username: string;
-  role: string;
+  role: Role;
   /** The user's token generation when signing (users.token_generation); a later one refuses this token. */
   token_generation?: number;
 }

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { DbTimestamp, Serial } from '../db/types.ts';
+import type { Role } from './permissions.ts';
 
 export interface UsersTable {
   id: Serial;
@@ -8,7 +9,7 @@ export interface UsersTable {
   password_hash: string;
   first_name: Generated<string>;
   last_name: Generated<string>;
-  role: Generated<string>;
+  role: Generated<Role>;
   active: Generated<boolean>;
   /** Access tokens signed with an older generation (claim `gen`) are refused. */
   token_generation: Generated<number>;

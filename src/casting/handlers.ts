@@ -21,33 +21,6 @@ type CastingOperation =
   | 'updateMovie'
   | 'deleteMovie';
 
-/** An id list sent under its name and/or its alias: merged, duplicates dropped, ascending. */
-function idList(lists: Record<string, number[] | undefined>): casting.IdList | undefined {
-  const sent = Object.entries(lists).filter((entry): entry is [string, number[]] => entry[1] !== undefined);
-  const first = sent[0];
-  if (!first) return undefined;
-  const ids = [...new Set(sent.flatMap(([, list]) => list))].sort((a, b) => a - b);
-  return { ids, field: first[0] };
-}
-
-/** 'YYYY-MM-DD' from the spec's `calendar-date` or `compact-date` (which Ajv has checked name a real day). */
-const isoDate = (value: string) =>
-  /^\d{8}$/.test(value)
-    ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}`
-    : value.replace(/^(\d{2})-(\d{2})-(\d{4})$/, '$3-$2-$1');
-
-/** The release date of a movie body, from `release_date` or the deprecated `date_release`, which must agree. */
-function releaseDate(body: { release_date?: string; date_release?: string }): string | undefined {
-  const modern = body.release_date === undefined ? undefined : isoDate(body.release_date);
-  const compact = body.date_release === undefined ? undefined : isoDate(body.date_release);
-  if (modern && compact && modern !== compact) {
-    throw badRequest('release_date and date_release name different days', [
-      { field: 'date_release', message: `${body.date_release} is not ${body.release_date}` },
-    ]);
-  }
-  return modern ?? compact;
-}
-
 /** A name or title as stored: trimmed (the spec's validation has already refused NUL and lone surrogates). */
 function storedText(value: string): string {
   return value.trim();
@@ -96,7 +69,7 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       const actor = await casting.createActor(
         db,
         { name: storedText(name), age, gender },
-        idList({ movies_id, movies }),
+        casting.idList({ movies_id, movies }),
       );
       reply.code(201);
       return { success: true, actor_id: actor.id, actor };
@@ -110,7 +83,7 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       const { movies_id, movies, ...fields } = request.body;
       const changes =
         fields.name === undefined ? fields : { ...fields, name: storedText(fields.name) };
-      const movieIds = idList({ movies_id, movies });
+      const movieIds = casting.idList({ movies_id, movies });
       const actor = await casting.updateActor(db, id, changes, movieIds, preconditionOf(request));
       return { success: true, actor_id: id, actor: tagged(reply, actor) };
     },
@@ -129,8 +102,8 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
 
     async createMovie(request, reply) {
       const body = request.body;
-      const release_date = releaseDate(body);
-      const actors = idList({ actors_id: body.actors_id, actors: body.actors });
+      const release_date = casting.releaseDate(body);
+      const actors = casting.idList({ actors_id: body.actors_id, actors: body.actors });
       // The spec requires one of the two dates and one of the two lists; this narrows the types.
       if (release_date === undefined || actors === undefined) throw badRequest('invalid body');
       const title = storedText(body.title);
@@ -145,12 +118,12 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
     async updateMovie(request, reply) {
       const { id } = request.params;
       const { title, actors_id, actors, ...dates } = request.body;
-      const release_date = releaseDate(dates);
+      const release_date = casting.releaseDate(dates);
       const changes = {
         ...(title === undefined ? {} : { title: storedText(title) }),
         ...(release_date === undefined ? {} : { release_date }),
       };
-      const cast = idList({ actors_id, actors });
+      const cast = casting.idList({ actors_id, actors });
       const movie = await casting.updateMovie(db, id, changes, cast, preconditionOf(request));
       return { success: true, movie_id: id, movie: tagged(reply, movie) };
     },

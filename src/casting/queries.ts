@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { components } from '../../generated/api.d.ts';
 import { compiledOnce } from '../db/compiled.ts';
-import type { Database as Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import { exactCount } from '../db/row-counts.ts';
 import type { Gender } from './tables.ts';
 
@@ -25,11 +25,11 @@ function withCompactDate<M extends { release_date: string }>(row: M): M & { date
   return { ...row, date_release: compact(row.release_date) };
 }
 
-export function countActors(db: Db): Promise<number> {
+export function countActors(db: Database): Promise<number> {
   return exactCount(db, 'actors');
 }
 
-export async function listActors(db: Db, page: Page): Promise<Actor[]> {
+export async function listActors(db: Database, page: Page): Promise<Actor[]> {
   return db
     .selectFrom('actors')
     .select((eb) => [
@@ -74,16 +74,16 @@ const actorDetail = compiledOnce(
   [1],
 );
 
-export async function findActorDetail(db: Db, id: number): Promise<ActorDetail | undefined> {
+export async function findActorDetail(db: Database, id: number): Promise<ActorDetail | undefined> {
   const [row] = await actorDetail(db, id);
   return row && { ...row, movies_id: row.movies.map((movie) => movie.id) };
 }
 
-export function countMovies(db: Db): Promise<number> {
+export function countMovies(db: Database): Promise<number> {
   return exactCount(db, 'movies');
 }
 
-export async function listMovies(db: Db, page: Page): Promise<Movie[]> {
+export async function listMovies(db: Database, page: Page): Promise<Movie[]> {
   const rows = await db
     .selectFrom('movies')
     .select((eb) => [
@@ -127,17 +127,17 @@ const movieDetail = compiledOnce(
   [1],
 );
 
-export async function findMovieDetail(db: Db, id: number): Promise<MovieDetail | undefined> {
+export async function findMovieDetail(db: Database, id: number): Promise<MovieDetail | undefined> {
   const [row] = await movieDetail(db, id);
   return row && withCompactDate({ ...row, actors_id: row.actors.map((actor) => actor.id) });
 }
 
-export async function movieExists(db: Db, id: number): Promise<boolean> {
+export async function movieExists(db: Database, id: number): Promise<boolean> {
   const row = await db.selectFrom('movies').select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
 }
 
-export async function movieIdsOfActor(db: Db, actorId: number): Promise<number[]> {
+export async function movieIdsOfActor(db: Database, actorId: number): Promise<number[]> {
   const rows = await db
     .selectFrom('movie_actors')
     .select('movie_id')
@@ -152,7 +152,7 @@ export async function movieIdsOfActor(db: Db, actorId: number): Promise<number[]
  * change; `key share` only against deletion (what adding a link needs).
  */
 export async function lockRows(
-  db: Db,
+  db: Database,
   table: 'actors' | 'movies',
   ids: readonly number[],
   strength: 'update' | 'key share',
@@ -165,7 +165,7 @@ export async function lockRows(
 
 /** Of the given movies, those with no actor besides `actorId`; read with the movies locked, so the answer holds. */
 export async function moviesOnlyWithActor(
-  db: Db,
+  db: Database,
   movieIds: readonly number[],
   actorId: number,
 ): Promise<{ id: number; title: string }[]> {
@@ -189,7 +189,7 @@ export async function moviesOnlyWithActor(
 }
 
 export async function insertActor(
-  db: Db,
+  db: Database,
   actor: { name: string; age: number; gender: Gender },
 ): Promise<number> {
   const row = await db.insertInto('actors').values(actor).returning('id').executeTakeFirstOrThrow();
@@ -197,7 +197,7 @@ export async function insertActor(
 }
 
 export async function updateActor(
-  db: Db,
+  db: Database,
   id: number,
   changes: { name?: string; age?: number; gender?: Gender },
 ): Promise<void> {
@@ -208,17 +208,17 @@ export async function updateActor(
     .execute();
 }
 
-export async function deleteActor(db: Db, id: number): Promise<void> {
+export async function deleteActor(db: Database, id: number): Promise<void> {
   await db.deleteFrom('actors').where('id', '=', id).execute();
 }
 
-export async function insertMovie(db: Db, movie: { title: string; release_date: string }): Promise<number> {
+export async function insertMovie(db: Database, movie: { title: string; release_date: string }): Promise<number> {
   const row = await db.insertInto('movies').values(movie).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
 
 export async function updateMovie(
-  db: Db,
+  db: Database,
   id: number,
   changes: { title?: string; release_date?: string },
 ): Promise<void> {
@@ -229,12 +229,12 @@ export async function updateMovie(
     .execute();
 }
 
-export async function deleteMovie(db: Db, id: number): Promise<void> {
+export async function deleteMovie(db: Database, id: number): Promise<void> {
   await db.deleteFrom('movies').where('id', '=', id).execute();
 }
 
 /** Makes `movieIds` exactly the actor's movies. */
-export async function setMoviesOfActor(db: Db, actorId: number, movieIds: readonly number[]): Promise<void> {
+export async function setMoviesOfActor(db: Database, actorId: number, movieIds: readonly number[]): Promise<void> {
   let removal = db.deleteFrom('movie_actors').where('actor_id', '=', actorId);
   if (movieIds.length > 0) removal = removal.where('movie_id', 'not in', movieIds);
   await removal.execute();
@@ -247,7 +247,7 @@ export async function setMoviesOfActor(db: Db, actorId: number, movieIds: readon
 }
 
 /** Makes `actorIds` (never empty: a movie always has an actor) exactly the movie's cast. */
-export async function setActorsOfMovie(db: Db, movieId: number, actorIds: readonly number[]): Promise<void> {
+export async function setActorsOfMovie(db: Database, movieId: number, actorIds: readonly number[]): Promise<void> {
   await db
     .deleteFrom('movie_actors')
     .where('movie_id', '=', movieId)

@@ -1,6 +1,6 @@
 import { checkPrecondition, type Precondition } from '../conditional/tags.ts';
 import type { Database } from '../db/index.ts';
-import { AppError, notFound } from '../errors/index.ts';
+import { AppError, badRequest, notFound } from '../errors/index.ts';
 import type { Gender } from './tables.ts';
 import {
   type ActorDetail,
@@ -218,4 +218,34 @@ export async function deleteMovie(db: Database, id: number, precondition?: Preco
     await deleteMovieRow(trx, id);
     return before;
   });
+}
+
+/** An id list sent under its name and/or its alias: merged, duplicates dropped, ascending. */
+export function idList(lists: Record<string, number[] | undefined>): IdList | undefined {
+  const sent = Object.entries(lists).filter((entry): entry is [string, number[]] => entry[1] !== undefined);
+  const first = sent[0];
+  if (!first) return undefined;
+  const ids = [...new Set(sent.flatMap(([, list]) => list))].sort((a, b) => a - b);
+  return { ids, field: first[0] };
+}
+
+/** 'YYYY-MM-DD' from the spec's `calendar-date` or `compact-date` (which Ajv has checked name a real day). */
+const isoDate = (value: string) =>
+  /^\d{8}$/.test(value)
+    ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}`
+    : value.replace(/^(\d{2})-(\d{2})-(\d{4})$/, '$3-$2-$1');
+
+/**
+ * The release date of a movie body, from `release_date` or the deprecated `date_release`: when both are sent they
+ * must name the same day (400 otherwise).
+ */
+export function releaseDate(body: { release_date?: string; date_release?: string }): string | undefined {
+  const modern = body.release_date === undefined ? undefined : isoDate(body.release_date);
+  const compact = body.date_release === undefined ? undefined : isoDate(body.date_release);
+  if (modern && compact && modern !== compact) {
+    throw badRequest('release_date and date_release name different days', [
+      { field: 'date_release', message: `${body.date_release} is not ${body.release_date}` },
+    ]);
+  }
+  return modern ?? compact;
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import { registry } from '../plugins/observability.ts';
+import { registry } from '../metrics/index.ts';
 
 export const CATALOG_OUTCOMES = [
   'success',

@@ -1,7 +1,7 @@
 import { type DeleteResult, sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { components } from '../../generated/api.d.ts';
-import type { Database as Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 
 export type CollectionSummary = components['schemas']['CollectionSummary'];
 export type CatalogMovie = components['schemas']['CatalogMovie'];
@@ -16,7 +16,7 @@ export interface CollectionRow {
   updated_at: Date;
 }
 
-export async function listCollections(db: Db, userId: number): Promise<CollectionSummary[]> {
+export async function listCollections(db: Database, userId: number): Promise<CollectionSummary[]> {
   return db
     .selectFrom('collections')
     .where('user_id', '=', userId)
@@ -27,25 +27,36 @@ export async function listCollections(db: Db, userId: number): Promise<Collectio
 }
 
 /**
- * The user's favourite genres, as stored after the last change to what they depend on; computed and stored
- * when a change cleared them (db/migrations/2026_11_30_130010_maintained_counts.ts). The value is stored only
- * while `version` is still the one read first: a change that commits meanwhile leaves it cleared.
+ * The user's stored favourite genres and the version of what they depend on; `genres` is null after a change
+ * cleared them (db/migrations/2026_11_30_130010_maintained_counts.ts), and there is no row before the first.
  */
-export async function findFavouriteGenres(db: Db, userId: number): Promise<string> {
+export async function findStoredFavouriteGenres(
+  db: Database,
+  userId: number,
+): Promise<{ version: string; genres: string | null } | undefined> {
   const { rows } = await sql<{ version: string; genres: string | null }>`
     select version, genres from favourite_genres where user_id = ${userId}`.execute(db);
-  const stored = rows[0];
-  if (stored?.genres != null) return stored.genres;
-  const genres = await computeFavouriteGenres(db, userId);
-  if (stored) {
+  return rows[0];
+}
+
+/**
+ * Stores computed favourite genres: over a cleared row only while it still has `version` (a change that
+ * committed meanwhile leaves it cleared), or as the user's first row (only for an existing user: a token can
+ * outlive its user).
+ */
+export async function storeFavouriteGenres(
+  db: Database,
+  userId: number,
+  genres: string,
+  version: string | undefined,
+): Promise<void> {
+  if (version !== undefined) {
     await sql`update favourite_genres set genres = ${genres}
-      where user_id = ${userId} and version = ${stored.version} and genres is null`.execute(db);
+      where user_id = ${userId} and version = ${version} and genres is null`.execute(db);
   } else {
-    // Only for an existing user: a token can outlive its user.
     await sql`insert into favourite_genres (user_id, genres) select id, ${genres} from users where id = ${userId}
       on conflict (user_id) do nothing`.execute(db);
   }
-  return genres;
 }
 
 /**
@@ -54,7 +65,7 @@ export async function findFavouriteGenres(db: Db, userId: number): Promise<strin
  * lower-cased; the spelling shown is the one most of those movies use (ties: the first in code-point order).
  * Ordering and ties use the "C" collation so that both engines answer the same.
  */
-async function computeFavouriteGenres(db: Db, userId: number): Promise<string> {
+export async function computeFavouriteGenres(db: Database, userId: number): Promise<string> {
   const { rows } = await sql<{ favourite_genres: string }>`
     with user_movies as (
       select distinct m.uuid, m.genres
@@ -89,7 +100,7 @@ async function computeFavouriteGenres(db: Db, userId: number): Promise<string> {
 }
 
 export async function insertCollection(
-  db: Db,
+  db: Database,
   values: { userId: number; title: string; description: string | null },
 ): Promise<string> {
   const row = await db
@@ -100,7 +111,7 @@ export async function insertCollection(
   return row.id;
 }
 
-export async function findCollection(db: Db, id: string, userId: number): Promise<CollectionRow | undefined> {
+export async function findCollection(db: Database, id: string, userId: number): Promise<CollectionRow | undefined> {
   return db
     .selectFrom('collections as c')
     .where('c.id', '=', id)
@@ -124,7 +135,7 @@ export async function findCollection(db: Db, id: string, userId: number): Promis
 }
 
 /** Locks the user's collection against any change until commit; false when it is not the user's. */
-export async function lockCollection(db: Db, id: string, userId: number): Promise<boolean> {
+export async function lockCollection(db: Database, id: string, userId: number): Promise<boolean> {
   const row = await db
     .selectFrom('collections')
     .select('id')
@@ -141,7 +152,7 @@ export async function lockCollection(db: Db, id: string, userId: number): Promis
  * collection is not the user's.
  */
 export async function touchCollection(
-  db: Db,
+  db: Database,
   id: string,
   userId: number,
   changes: { title?: string; description?: string | null } = {},
@@ -160,7 +171,7 @@ async function deletedAny(statement: { executeTakeFirst(): Promise<DeleteResult>
   return (await statement.executeTakeFirst()).numDeletedRows > 0n;
 }
 
-export function deleteCollection(db: Db, id: string, userId: number): Promise<boolean> {
+export function deleteCollection(db: Database, id: string, userId: number): Promise<boolean> {
   return deletedAny(db.deleteFrom('collections').where('id', '=', id).where('user_id', '=', userId));
 }
 
@@ -168,7 +179,7 @@ export function deleteCollection(db: Db, id: string, userId: number): Promise<bo
  * Stores the movies with the data just sent. Rows are written in uuid order so that two transactions
  * upserting overlapping lists lock them in the same order and cannot deadlock.
  */
-export async function upsertCatalogMovies(db: Db, movies: readonly CatalogMovieInput[]): Promise<void> {
+export async function upsertCatalogMovies(db: Database, movies: readonly CatalogMovieInput[]): Promise<void> {
   if (movies.length === 0) return;
   const rows = [...movies]
     .sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0))
@@ -194,7 +205,7 @@ export async function upsertCatalogMovies(db: Db, movies: readonly CatalogMovieI
 
 /** Makes the collection hold exactly these movies, in this order. */
 export async function replaceCollectionMovies(
-  db: Db,
+  db: Database,
   collectionId: string,
   movieUuids: readonly string[],
 ): Promise<void> {
@@ -213,7 +224,7 @@ export async function replaceCollectionMovies(
 }
 
 /** Appends the movie unless the collection already holds it (then it keeps its place). */
-export async function appendCollectionMovie(db: Db, collectionId: string, movieUuid: string): Promise<void> {
+export async function appendCollectionMovie(db: Database, collectionId: string, movieUuid: string): Promise<void> {
   await db
     .insertInto('collection_movies')
     .columns(['collection_id', 'movie_uuid', 'position'])
@@ -231,7 +242,7 @@ export async function appendCollectionMovie(db: Db, collectionId: string, movieU
     .execute();
 }
 
-export function removeCollectionMovie(db: Db, collectionId: string, movieUuid: string): Promise<boolean> {
+export function removeCollectionMovie(db: Database, collectionId: string, movieUuid: string): Promise<boolean> {
   return deletedAny(
     db.deleteFrom('collection_movies').where('collection_id', '=', collectionId).where('movie_uuid', '=', movieUuid),
   );

@@ -5,14 +5,16 @@ import {
   appendCollectionMovie,
   type CatalogMovieInput,
   type CollectionRow,
+  computeFavouriteGenres,
   deleteCollection as deleteCollectionRow,
   findCollection,
-  findFavouriteGenres,
+  findStoredFavouriteGenres,
   insertCollection,
   listCollections as listCollectionRows,
   lockCollection,
   removeCollectionMovie,
   replaceCollectionMovies,
+  storeFavouriteGenres,
   touchCollection,
   upsertCatalogMovies,
 } from './queries.ts';
@@ -49,10 +51,19 @@ async function collectionOf(db: Database, uuid: string, userId: number): Promise
   return row;
 }
 
+/** The stored favourite genres, or computed and stored when a change cleared them. */
+async function favouriteGenresOf(db: Database, userId: number): Promise<string> {
+  const stored = await findStoredFavouriteGenres(db, userId);
+  if (stored?.genres != null) return stored.genres;
+  const genres = await computeFavouriteGenres(db, userId);
+  await storeFavouriteGenres(db, userId, genres, stored?.version);
+  return genres;
+}
+
 export async function listCollections(db: Database, userId: number) {
   const [collections, favouriteGenres] = await Promise.all([
     listCollectionRows(db, userId),
-    findFavouriteGenres(db, userId),
+    favouriteGenresOf(db, userId),
   ]);
   return { collections, favouriteGenres };
 }

@@ -3,8 +3,8 @@ import type { Database } from './index.ts';
 
 /**
  * A hot query whose SQL never depends on its arguments, built and compiled by Kysely once: later runs only bind
- * new parameters: +6 % req/s on GET /actors/{id} in a same-run A/B (`npm run bench -- --ab BENCH_SCRIPT=…`, README
- * "Performance"). The arguments must be exactly the query's parameters, in
+ * new parameters: +6 % req/s on GET /actors/{id} in a same-run A/B (`npm run bench -- --ab BENCH_SCRIPT=…`,
+ * docs/performance.md). The arguments must be exactly the query's parameters, in
  * order; the first compile checks that against distinct sample values, so a builder that breaks the rule (an
  * `in` list, a value written into the SQL) fails its first call rather than running with the wrong values.
  * Both engines compile to the same PostgreSQL text, and no Kysely plugin is in use (one would run only on the

@@ -31,6 +31,8 @@ export interface DatabaseOptions {
   /** Send data queries as named prepared statements (PostgreSQL only; see PreparingClient). Default true. */
   preparedStatements?: boolean;
   onIdleError?: (error: Error) => void;
+  /** An in-memory PGlite starts from this dump of a data folder (PGlite's dumpDataDir) instead of an empty one. */
+  pgliteTemplate?: Blob;
 }
 
 const INT8 = 20;
@@ -168,7 +170,7 @@ export function createDatabase(options: DatabaseOptions): {
     };
   }
   if (options.dataDir.startsWith('memory://')) {
-    const pglite = new PGlite(options.dataDir, pgliteOptions());
+    const pglite = new PGlite(options.dataDir, { ...pgliteOptions(), loadDataDir: options.pgliteTemplate });
     return {
       db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) }),
       engine: 'pglite',

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Database as Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 
 export interface KeyScope {
   userId: number;
@@ -18,7 +18,7 @@ export interface StoredKey {
  * abandoned (unanswered for `abandonSeconds`). False when an earlier request holds it, in progress or answered.
  */
 export async function claimKey(
-  db: Db,
+  db: Database,
   scope: KeyScope,
   requestHash: string,
   times: { ttlSeconds: number; abandonSeconds: number },
@@ -58,7 +58,7 @@ export async function claimKey(
   return row !== undefined;
 }
 
-export function findKey(db: Db, scope: KeyScope): Promise<StoredKey | undefined> {
+export function findKey(db: Database, scope: KeyScope): Promise<StoredKey | undefined> {
   return db
     .selectFrom('idempotency_keys')
     .select(['request_hash', 'status_code', 'response_body'])
@@ -68,7 +68,7 @@ export function findKey(db: Db, scope: KeyScope): Promise<StoredKey | undefined>
     .executeTakeFirst();
 }
 
-export async function completeKey(db: Db, scope: KeyScope, status: number, body: string): Promise<void> {
+export async function completeKey(db: Database, scope: KeyScope, status: number, body: string): Promise<void> {
   await db
     .updateTable('idempotency_keys')
     .set({ status_code: status, response_body: body })
@@ -79,7 +79,7 @@ export async function completeKey(db: Db, scope: KeyScope, status: number, body:
 }
 
 /** Lets the key go, so that a request that failed may be retried with it. */
-export async function releaseKey(db: Db, scope: KeyScope): Promise<void> {
+export async function releaseKey(db: Database, scope: KeyScope): Promise<void> {
   await db
     .deleteFrom('idempotency_keys')
     .where('user_id', '=', scope.userId)
@@ -89,7 +89,7 @@ export async function releaseKey(db: Db, scope: KeyScope): Promise<void> {
     .execute();
 }
 
-export async function purgeExpiredKeys(db: Db): Promise<number> {
+export async function purgeExpiredKeys(db: Database): Promise<number> {
   const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type QueryCreator, type Selectable, sql, type UpdateObject } from 'kysely';
-import type { Database as Db } from '../db/index.ts';
+import type { Database } from '../db/index.ts';
 import { exactCount } from '../db/row-counts.ts';
 import type { DB } from '../db/types.ts';
 import type { MessagesTable } from './tables.ts';
@@ -36,7 +36,7 @@ function readBack(qc: QueryCreator<DB & { m: Selectable<MessagesTable> }>): Prom
   return qc.selectFrom('m').innerJoin('users as u', 'u.id', 'm.author_id').select(COLUMNS).executeTakeFirst();
 }
 
-export function countMessages(db: Db): Promise<number> {
+export function countMessages(db: Database): Promise<number> {
   return exactCount(db, 'messages');
 }
 
@@ -51,7 +51,7 @@ export type ListedMessage = MessageRow & { created_key: string };
  * row comparison walks messages_newest_first_idx from that point, so a deep page costs what the first does.
  */
 export async function listMessages(
-  db: Db,
+  db: Database,
   page: { limit: number; offset: number; after?: MessageKey | undefined },
 ): Promise<ListedMessage[]> {
   const { after } = page;
@@ -72,7 +72,7 @@ export async function listMessages(
 
 /** Inserts only while the author exists, so a token that outlived its user writes nothing. */
 export async function insertMessage(
-  db: Db,
+  db: Database,
   authorId: number,
   content: string,
 ): Promise<MessageRow | undefined> {
@@ -97,7 +97,7 @@ export async function insertMessage(
  * statement: no read-modify-write.
  */
 function updateMessage(
-  db: Db,
+  db: Database,
   id: number,
   changes: (eb: ExpressionBuilder<DB, 'messages'>) => UpdateObject<DB, 'messages'>,
   onlyAuthor?: number,
@@ -111,13 +111,13 @@ function updateMessage(
 }
 
 /** Counts one view and returns the row as that view left it. */
-export function viewMessage(db: Db, id: number): Promise<MessageRow | undefined> {
+export function viewMessage(db: Database, id: number): Promise<MessageRow | undefined> {
   return updateMessage(db, id, (eb) => ({ views: eb('views', '+', 1) }));
 }
 
 /** Sets the content and restarts the view count, if `editor` may; undefined when nothing was changed. */
 export function setMessageContent(
-  db: Db,
+  db: Database,
   id: number,
   content: string,
   editor: Editor,
@@ -126,7 +126,7 @@ export function setMessageContent(
 }
 
 /** Deletes the message if `editor` may; false when nothing was deleted. */
-export async function deleteMessage(db: Db, id: number, editor: Editor): Promise<boolean> {
+export async function deleteMessage(db: Database, id: number, editor: Editor): Promise<boolean> {
   const deleted = await db
     .deleteFrom('messages')
     .where('id', '=', id)
@@ -137,7 +137,7 @@ export async function deleteMessage(db: Db, id: number, editor: Editor): Promise
 }
 
 /** The message, locked against any change until commit. */
-export function lockMessage(db: Db, id: number): Promise<MessageRow | undefined> {
+export function lockMessage(db: Database, id: number): Promise<MessageRow | undefined> {
   return db
     .selectFrom('messages as m')
     .innerJoin('users as u', 'u.id', 'm.author_id')
@@ -147,7 +147,7 @@ export function lockMessage(db: Db, id: number): Promise<MessageRow | undefined>
     .executeTakeFirst();
 }
 
-export async function findMessageAuthorId(db: Db, id: number): Promise<number | undefined> {
+export async function findMessageAuthorId(db: Database, id: number): Promise<number | undefined> {
   const row = await db.selectFrom('messages').select('author_id').where('id', '=', id).executeTakeFirst();
   return row?.author_id;
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AppDeps } from '../deps.ts';
 import { AppError, retryAfter } from '../errors/index.ts';
 import { DOCS_PAGE } from '../plugins/docs.ts';
-import { registry } from '../plugins/observability.ts';
+import { registry } from '../metrics/index.ts';
 import type { HandlerGroup } from '../spec/handlers.ts';
 
 async function ping(check: () => Promise<unknown>, timeoutMs: number): Promise<boolean> {

@@ -39,7 +39,7 @@ const CONTENT_SECURITY_POLICY = {
   'style-src': ["'self'"],
 };
 
-/** Helmet's options, shared with the answers to malformed HTTP (src/plugins/client-errors.ts). */
+/** Helmet's options, shared with the answers to malformed HTTP (src/plugins/http-errors.ts). */
 export const HELMET_OPTIONS = {
   contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
   frameguard: { action: 'deny' as const },

@@ -6,8 +6,9 @@ import { tracer, tracingOn } from '../telemetry/tracing.ts';
 // ajv-formats is CommonJS; under nodenext its default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-// OpenAPI annotations Ajv does not know; declaring them keeps strict mode on for everything else.
-const OPENAPI_KEYWORDS = ['example', 'discriminator', 'xml', 'externalDocs'];
+// OpenAPI annotations Ajv does not know, and the spec's own extensions on schemas (the Role table); declaring them
+// keeps strict mode on for everything else.
+const OPENAPI_KEYWORDS = ['example', 'discriminator', 'xml', 'externalDocs', 'x-permissions'];
 
 /** Added to every string schema: PostgreSQL text cannot hold NUL, and stores a lone surrogate as U+FFFD. */
 const PLAIN_TEXT = 'plainText';

@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import { registry } from '../plugins/observability.ts';
+import { registry } from '../metrics/index.ts';
 
 export const requestCounterBacklog = new Gauge({
   name: 'marquee_request_counter_backlog',

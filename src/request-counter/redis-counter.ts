@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { redisFailOpen } from '../plugins/observability.ts';
+import { redisFailOpen } from '../metrics/index.ts';
 import { Backlog, sum } from './backlog.ts';
 import type { CountReading, RequestCounter } from './counter.ts';
 import { HAND_OVER, INCREMENT, RESET } from './scripts.ts';

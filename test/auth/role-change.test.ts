@@ -1,19 +1,10 @@
 import t from 'tap';
-import { SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
+import { callServer, SERVER_ADMIN, serverToken, startServer } from '../helpers/server-process.ts';
 
 t.test('a role change mid-session takes effect at once on a running server; refresh issues the new role', async (t) => {
   const server = await startServer(t, { LOG_LEVEL: 'warn', ...SERVER_ADMIN });
-  const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, token?: string, body?: unknown) =>
+    callServer(server.url, method, path, token, body);
   const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
 
   const admin = await serverToken([server.url], 'admin');

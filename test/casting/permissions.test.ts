@@ -115,7 +115,7 @@ const operations: { id: string; allowed: string[]; success: number; call: () => 
 ];
 
 const callers: { role: string; token: string | undefined }[] = [{ role: 'no token', token: undefined }];
-for (const role of ['member', 'casting_assistant', 'casting_director', 'executive_producer', 'admin']) {
+for (const role of ['member', 'casting_assistant', 'casting_director', 'executive_producer', 'admin'] as const) {
   callers.push({ role, token: (await createUser(app, db, { role })).token });
 }
 

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../src/config/index.ts';
-import { TEST_JWT_SECRET } from '../helpers/app.ts';
+import { TEST_JWT_SECRET } from '../helpers/secret.ts';
 import type { ServerProcess } from '../helpers/server-process.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * What every process of one test shares: the embedded database in a fresh folder, whatever DATABASE_URL this test
- * run has (these tests are about PGlite's data folder, so they run in both CI passes), one JWT secret, and auth
+ * run has (these tests are about PGlite's data folder and never read it, so CI runs them once), one JWT secret, and auth
  * rate limits out of the way of the logins that check what was stored.
  */
 export function embeddedEnv(): Env {

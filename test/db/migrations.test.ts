@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import t from 'tap';
 import { migrateToLatest, rollback } from '../../src/db/migrate.ts';
-import { TEST_JWT_SECRET } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { TEST_JWT_SECRET } from '../helpers/secret.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.ts';
+import type { Role } from '../../src/auth/permissions.ts';
 import { createTokenSigner } from '../../src/auth/signer.ts';
 import { type Config, type Env, loadConfig } from '../../src/config/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { assertMatchesSpec } from './contract.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { TEST_JWT_SECRET } from './secret.ts';
 import { createUser } from './users.ts';
 
-export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export { TEST_JWT_SECRET };
 
 export function testEnv(overrides: Env = {}): Env {
   return {
@@ -67,11 +69,11 @@ export async function inject(
 }
 
 /** An access token signed as the app signs them, whether or not user `id` exists (the app refuses it if not). */
-export function signedToken(app: FastifyInstance, role: string, id: number, username = `${role}-user`): string {
+export function signedToken(app: FastifyInstance, role: Role, id: number, username = `${role}-user`): string {
   return createTokenSigner(app.deps.config.jwt).access({ id, username, role });
 }
 
 /** An access token of a new user with this role: the app accepts only tokens of users that exist. */
-export async function tokenFor(app: FastifyInstance, role: string): Promise<string> {
+export async function tokenFor(app: FastifyInstance, role: Role): Promise<string> {
   return (await createUser(app, app.deps.db, { role })).token;
 }

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import type { Env } from '../../src/config/index.ts';
-import { TEST_JWT_SECRET } from './app.ts';
+import { TEST_JWT_SECRET } from './secret.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -84,20 +84,20 @@ export function serverEnv(port: number, env: Env = {}): Env {
 }
 
 /**
- * Starts the server with a minimal environment of its own (not this process's) plus `env`: PGlite in a
- * temporary folder unless `DATABASE_URL` is given, logs at info unless `LOG_LEVEL` is given. Waits until
- * GET /health answers 200, unless `listening: false`; fails with the server's output if it exits first or is
- * not up within a minute. Stopped in teardown: SIGTERM, then SIGKILL if it still runs 15 s later. Any other exit
+ * Starts the server of this checkout (or of the copy in `cwd`) with a minimal environment of its own (not this
+ * process's) plus `env`: PGlite in a temporary folder unless `DATABASE_URL` is given, logs at info unless
+ * `LOG_LEVEL` is given. Waits until GET /health answers 200, unless `listening: false`; fails with the server's
+ * output if it exits first or is not up within a minute. Stopped in teardown: SIGTERM, then SIGKILL if it still runs 15 s later. Any other exit
  * fails the test (crashCanary) unless `expectExit` says the process is meant to end by itself.
  */
 export async function startServer(
   t: Test,
   env: Env = {},
-  options: { listening?: boolean; expectExit?: boolean } = {},
+  options: { listening?: boolean; expectExit?: boolean; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['bin/marquee.js'], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: serverEnv(port, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -250,14 +250,26 @@ export function tryConnect(port: number): Promise<'refused' | 'accepted'> {
 /** Start a server with these to have an admin that `serverToken` can log in as. */
 export const SERVER_ADMIN = { ADMIN_USERNAME: 'process-admin', ADMIN_PASSWORD: 'process-admin-password' };
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/** A JSON request to a server process, with a bearer token when given: its status and JSON body. */
+export async function callServer(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
+
+const post = (url: string, body: unknown) => callServer(url, 'POST', '', undefined, body);
 
 /**
  * An access token of a real user, accepted by every server in `bases` (the servers accept only tokens of users

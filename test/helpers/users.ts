@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Role } from '../../src/auth/permissions.ts';
 import type { Database } from '../../src/db/index.ts';
 import { signedToken } from './app.ts';
 
@@ -11,8 +12,8 @@ let sequence = 0;
 export async function createUser(
   app: FastifyInstance,
   db: Database,
-  options: { role?: string; username?: string; email?: string | null } = {},
-): Promise<{ id: number; username: string; role: string; token: string }> {
+  options: { role?: Role; username?: string; email?: string | null } = {},
+): Promise<{ id: number; username: string; role: Role; token: string }> {
   sequence += 1;
   const role = options.role ?? 'member';
   const username = options.username ?? `${role}-${process.pid}-${sequence}`;

@@ -5,13 +5,23 @@ import { createTestDatabase } from '../helpers/database.ts';
 import { hasRedisServer, startRedis } from '../helpers/redis-server.ts';
 import { startServer } from '../helpers/server-process.ts';
 
+/**
+ * How long the rate limiter waits for Redis. A limiter that waited on the dead Redis would wait for ioredis to give
+ * up reconnecting (seconds per retry, or for good); fifty times this bound tells the two apart on a busy machine.
+ */
+const REDIS_TIMEOUT_MS = 100;
+
 if (!hasRedisServer) {
   t.plan(0, 'redis-server is not installed: this test starts and kills a Redis of its own');
 } else {
-  t.test('with Redis killed, no login waits on it (the rate limiter answers within 1.5 s) and each is counted as failed open', async (t) => {
+  t.test('with Redis killed, no login waits on it and each is counted as failed open', async (t) => {
     const redis = await startRedis(t);
     const database = await createTestDatabase(t, { migrate: false });
-    const server = await startServer(t, { REDIS_URL: redis.url, DATABASE_URL: database.url });
+    const server = await startServer(t, {
+      REDIS_URL: redis.url,
+      DATABASE_URL: database.url,
+      REDIS_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
+    });
     const credentials = { username: `outage-${process.pid}`, password: 'outage-password-1' };
     const post = (path: string, body: object = credentials) =>
       fetch(`${server.url}${path}`, {
@@ -33,7 +43,7 @@ if (!hasRedisServer) {
       const refused = await post('/api/auth/token/', { username: credentials.username });
       const took = Math.round(performance.now() - started);
       t.equal(refused.status, 400, `login ${i + 1} without a password, Redis down: 400`);
-      t.ok(took < 1500, `login ${i + 1} passed the rate limiter with Redis down in ${took} ms`);
+      t.ok(took < 50 * REDIS_TIMEOUT_MS, `login ${i + 1} passed the rate limiter with Redis down in ${took} ms`);
       t.equal((await post('/api/auth/token/')).status, 200, `login ${i + 1} with Redis down: 200`);
     }
 

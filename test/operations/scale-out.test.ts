@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import t, { type Test } from 'tap';
 import { createDatabase } from '../../src/db/index.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { TEST_JWT_SECRET } from '../helpers/app.ts';
+import { TEST_JWT_SECRET } from '../helpers/secret.ts';
 import { hasRedisServer, startRedis } from '../helpers/redis-server.ts';
 import {
   createHosts,

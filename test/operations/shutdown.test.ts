@@ -50,6 +50,8 @@ if (!redisUrl) {
           REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
           REDIS_KEY_PREFIX: prefix,
           WORKERS: String(workers),
+          // A shutdown still waiting after this long exits 1: exit 0 shows it finished on its own.
+          SHUTDOWN_TIMEOUT_MS: '10000',
           // The test follows each request from its arrival: the `incoming request` line is debug-level.
           LOG_LEVEL: 'debug',
         });
@@ -90,7 +92,6 @@ if (!redisUrl) {
         }
         await proxy.holding();
 
-        const signalled = Date.now();
         void server.stop();
         await server.waitForLog((line) => line.msg === 'shutting down');
         // The listener closes a moment after the signal; until it has, new connections are still accepted.
@@ -116,9 +117,7 @@ if (!redisUrl) {
           server.exited,
           new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000)),
         ]);
-        t.same(exit, { code: 0, signal: null }, 'the process exits 0 on its own');
-        const elapsed = Date.now() - signalled;
-        t.ok(elapsed < 5000, `exited ${elapsed} ms after SIGTERM (under 5 s)`);
+        t.same(exit, { code: 0, signal: null }, 'the process exits 0 on its own, before SHUTDOWN_TIMEOUT_MS');
 
         // The request counter was flushed before exit: Redis holds every request the server logged.
         const served = server.logs.filter((line) => line.msg === 'request completed').length;

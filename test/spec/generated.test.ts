@@ -19,7 +19,7 @@ t.test('editing openapi.yaml without regenerating fails the generation check', a
   // A copy of the project's generation inputs, so the real openapi.yaml and generated/ are never touched.
   const copy = mkdtempSync(join(tmpdir(), 'marquee-generate-'));
   t.teardown(() => rmSync(copy, { recursive: true, force: true }));
-  for (const dir of ['scripts', 'src', 'generated', join('sdk', 'src')]) {
+  for (const dir of ['scripts', 'src', 'generated', 'docs', join('sdk', 'src')]) {
     cpSync(join(ROOT, dir), join(copy, dir), { recursive: true });
   }
   cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
