@@ -80,7 +80,10 @@ t.test('a DELETE with Content-Type: application/json and no body is treated as h
       token: admin,
       headers: { 'content-type': 'application/json' },
     });
-    t.not(res.statusCode, 400, `DELETE ${url}: ${res.body}`);
+    // A DELETE whose body the spec requires (a password to confirm) is the one 400: its body is missing.
+    const required = (item.delete as { requestBody?: { required?: boolean } }).requestBody?.required === true;
+    if (required) t.match(JSON.parse(res.body), { error: 400, message: 'request body required' }, `DELETE ${url}`);
+    else t.not(res.statusCode, 400, `DELETE ${url}: ${res.body}`);
     t.not(res.statusCode, 415, `DELETE ${url}`);
     const plain = await inject(app, { method: 'DELETE', url, token: admin });
     t.equal(res.statusCode, plain.statusCode, `DELETE ${url} answers as it does without the header`);
