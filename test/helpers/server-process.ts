@@ -84,11 +84,10 @@ export function serverEnv(port: number, env: Env = {}): Env {
 }
 
 /**
- * Starts the server of this checkout (or of the copy in `cwd`) with a minimal environment of its own (not this
- * process's) plus `env`: PGlite in a temporary folder unless `DATABASE_URL` is given, logs at info unless
- * `LOG_LEVEL` is given. Waits until GET /health answers 200, unless `listening: false`; fails with the server's
- * output if it exits first or is not up within a minute. Stopped in teardown: SIGTERM, then SIGKILL if it still runs 15 s later. Any other exit
- * fails the test (crashCanary) unless `expectExit` says the process is meant to end by itself.
+ * Starts the server of this checkout (or of the copy in `cwd`) with its own minimal environment plus `env` (PGlite
+ * in a temporary folder unless `DATABASE_URL` is given). Waits for GET /health 200 unless `listening: false`; fails
+ * with its output if it exits first or is not up within a minute. Stopped in teardown (SIGTERM, SIGKILL 15 s later);
+ * any other exit fails the test (crashCanary) unless `expectExit` says the process is meant to end by itself.
  */
 export async function startServer(
   t: Test,
