@@ -104,7 +104,6 @@ export async function startServer(
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const running = () => child.exitCode === null && child.signalCode === null;
-
   const logs: LogLine[] = [];
   let text = '';
   const tail = () => text.slice(-4000);
