@@ -196,7 +196,10 @@ class PostgresChannel implements UserChangeChannel {
     if (client === this.#client) {
       this.#client = undefined;
       this.#listener!.disconnected();
-      this.#log.warn('the user-change listener lost its connection; reading per request until it is back');
+      // Closing ends the connection on purpose: no warning after the service said it stopped.
+      if (!this.#closed) {
+        this.#log.warn('the user-change listener lost its connection; reading per request until it is back');
+      }
     }
     this.#candidate = undefined;
     if (this.#closed) return;
