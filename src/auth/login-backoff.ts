@@ -39,6 +39,17 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 0
 `;
 
+/** A failure is known once its password was checked: its wait runs from then, not from when it was counted. */
+const FAILED = `
+local failures = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local free, base, max = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if failures >= free then
+  local untl = tonumber(ARGV[1]) + math.min(max, base * 2 ^ math.min(30, failures - free))
+  if untl > tonumber(redis.call('HGET', KEYS[1], 'until') or '0') then redis.call('HSET', KEYS[1], 'until', untl) end
+end
+return 0
+`;
+
 interface Entry {
   failures: number;
   until: number;
@@ -97,6 +108,17 @@ export class LoginBackoff {
     return 0;
   }
 
+  /** The attempt was refused: the account's wait starts again now, so a slow password check does not use it up. */
+  async failed(account: string): Promise<void> {
+    const now = Date.now();
+    const { freeFailures, maxDelayMs } = this.options;
+    const args = [now, freeFailures, BASE_DELAY_MS, maxDelayMs];
+    const shared = await this.inRedis((redis) => redis.eval(FAILED, 1, this.keyPrefix + account, ...args));
+    if (shared !== undefined) return;
+    const entry = this.local.get(account);
+    if (entry !== undefined) entry.until = Math.max(entry.until, now + delayAfter(entry.failures, this.options));
+  }
+
   /** The account's owner got in: its failures are forgotten. */
   async succeeded(account: string): Promise<void> {
     this.local.delete(account);
@@ -151,6 +173,7 @@ export function loginBackoffHooks(backoff: LoginBackoff) {
     onResponse(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
       const account = accounts.get(request);
       if (account !== undefined && reply.statusCode < 300) void backoff.succeeded(account);
+      else if (account !== undefined && reply.statusCode === 401) void backoff.failed(account);
       done();
     },
   };
