@@ -170,11 +170,12 @@ export function loginBackoffHooks(backoff: LoginBackoff) {
       }
       accounts.set(request, account);
     },
-    onResponse(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    /** Before the answer leaves, so a client that sends its next attempt at once meets the updated count. */
+    async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
       const account = accounts.get(request);
-      if (account !== undefined && reply.statusCode < 300) void backoff.succeeded(account);
-      else if (account !== undefined && reply.statusCode === 401) void backoff.failed(account);
-      done();
+      if (account !== undefined && reply.statusCode < 300) await backoff.succeeded(account);
+      else if (account !== undefined && reply.statusCode === 401) await backoff.failed(account);
+      return payload;
     },
   };
 }

@@ -177,7 +177,7 @@ export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps)
       route.config = { ...route.config, rateLimit: { ...limit, groupId: RATE_LIMIT_GROUP_OF[operationId] } };
       if (login) {
         route.preHandler = [...[route.preHandler ?? []].flat(), backoff.preHandler];
-        route.onResponse = [...[route.onResponse ?? []].flat(), backoff.onResponse];
+        route.onSend = [...[route.onSend ?? []].flat(), backoff.onSend];
       }
     }
   });

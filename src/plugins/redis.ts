@@ -18,7 +18,10 @@ function createRedis(url: string, log: FastifyBaseLogger): Redis {
     enableAutoPipelining: true,
     // Fail fast rather than queueing forever while Redis is away; callers decide what an outage means.
     maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
+    // Generous, because the timer is checked before the socket's 'connect' event after the event loop stalls (a
+    // busy start-up on the embedded database): a short one reports a healthy local Redis as unreachable. A Redis
+    // that never answers is still left behind after FIRST_CONTACT_MS; this only bounds each background attempt.
+    connectTimeout: 10_000,
     // Connects at once, in the background: nothing waits for it, so the service starts with Redis down.
     lazyConnect: false,
   });

@@ -57,6 +57,8 @@ export class RedisCounter implements RequestCounter {
   /** Whether increments go straight to Redis: false from a lost connection until the backlog is handed over. */
   private synced = false;
   private reachable = true;
+  /** Until the first sync, an outage is the Redis plugin's to report, not news of a lost connection. */
+  private everSynced = false;
   private closing = false;
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
@@ -131,6 +133,7 @@ export class RedisCounter implements RequestCounter {
       this.last = 0;
       this.backlog.dropBefore(at);
       this.synced = true;
+      this.everSynced = true;
       this.firstSync.resolve();
     });
   }
@@ -214,6 +217,7 @@ export class RedisCounter implements RequestCounter {
       this.toRestore -= restoring;
       this.last = count;
       this.synced = true;
+      this.everSynced = true;
       this.firstSync.resolve();
       if (!this.reachable || buffered > 0 || restoring > 0) {
         this.reachable = true;
@@ -262,7 +266,7 @@ export class RedisCounter implements RequestCounter {
     this.synced = false;
     if (this.closing || !this.reachable) return;
     this.reachable = false;
-    this.log.warn('request counter: Redis unreachable; counting in this process until it is back');
+    if (this.everSynced) this.log.warn('request counter: Redis unreachable; counting in this process until it is back');
   }
 
   private unreachable(error: unknown): void {
