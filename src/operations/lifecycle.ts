@@ -55,7 +55,11 @@ export function banner(config: Config, address: string | AddressInfo | null): st
   const database = config.databaseUrl
     ? `PostgreSQL at ${describeDatabase(config.databaseUrl)}`
     : `embedded (PGlite) in ${config.dataDir}`;
-  const counter = redis ? `Redis at ${redis.hostname}:${redis.port || 6379}` : 'in-process counter (no REDIS_URL)';
+  const counter = !config.requestCounter
+    ? 'off (REQUEST_COUNTER=false)'
+    : redis
+      ? `Redis at ${redis.hostname}:${redis.port || 6379}, key ${config.redisKeyPrefix}request-count, shared by every process`
+      : 'in this process only (no REDIS_URL): exact for a single process';
   const catalogue = config.movieApi.url
     ? new URL(config.movieApi.url).origin
     : 'bundled sample, in-process (no MOVIE_API_URL)';

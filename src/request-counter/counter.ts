@@ -5,8 +5,6 @@ export interface CountReading {
 }
 
 export interface RequestCounter {
-  /** How the count is kept, for the start-up log. */
-  readonly description: string;
   /**
    * Counts one request. Never waits on anything and never fails; what it returns settles to a reading that
    * includes this request.
@@ -25,7 +23,6 @@ export interface RequestCounter {
 
 /** Without Redis: exact for this one process, and only for it. */
 export class InProcessCounter implements RequestCounter {
-  readonly description = 'in this process only (no REDIS_URL): exact for a single process';
   private requests = 0;
 
   count(): CountReading {

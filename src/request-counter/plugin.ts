@@ -45,7 +45,6 @@ async function requestCounter(app: FastifyInstance, { config, redis }: RequestCo
   const ready = counter.ready?.bind(counter);
   if (ready) app.addHook('onReady', ready);
   app.addHook('onClose', () => counter.close());
-  app.log.info(`request counter: ${counter.description}`);
 }
 
 export default fp(requestCounter, { name: 'marquee-request-counter', fastify: '5.x' });

@@ -37,7 +37,6 @@ export interface RedisCounterOptions {
  * when it is back; if it came back empty, each process also puts back what it had counted since the last reset.
  */
 export class RedisCounter implements RequestCounter {
-  readonly description: string;
   private readonly connection: Redis;
   private readonly countKey: string;
   private readonly epochKey: string;
@@ -67,7 +66,6 @@ export class RedisCounter implements RequestCounter {
   constructor(redis: Redis, options: RedisCounterOptions) {
     this.countKey = `${options.keyPrefix}request-count`;
     this.epochKey = `${options.keyPrefix}request-count:epoch`;
-    this.description = `Redis key ${this.countKey}, shared by every process`;
     this.log = options.log;
     // A connection of its own, set up as the bookkeeping needs: a command is written the moment it is issued (the
     // counter batches by itself, and auto-pipelining would write only in a later turn, after the responses it

@@ -105,7 +105,7 @@ t.test('a clean start: no warnings, one line with the docs URL', async (t) => {
     postgres
       ? `database: PostgreSQL at ${postgres.hostname}:${postgres.port || 5432}${postgres.pathname}`
       : 'database: embedded (PGlite) in /',
-    redis ? `request counter: Redis at ${redis.hostname}:${redis.port || 6379}` : 'request counter: in-process',
+    redis ? `request counter: Redis at ${redis.hostname}:${redis.port || 6379}` : 'request counter: in this process only',
     'catalogue: bundled sample, in-process (no MOVIE_API_URL)',
   ]) {
     t.ok(
