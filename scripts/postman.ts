@@ -10,7 +10,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +18,7 @@ import type { NewmanRunSummary } from 'newman';
 import pg from 'pg';
 import { FAKE_DEFAULTS, startFakeUpstream } from '../src/catalog/sample/upstream.ts';
 import { commandLine } from './cli.ts';
+import { freePort } from './free-port.ts';
 
 const USAGE = `usage: npm run postman [-- --base-url URL --admin-username NAME --admin-password SECRET]
   without --base-url: a fresh service of its own (with DATABASE_URL: a new database beside it), stopped after
@@ -39,15 +39,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 process.noDeprecation = true;
 const { default: newman } = await import('newman');
 process.noDeprecation = false;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 async function startService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();

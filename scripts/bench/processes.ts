@@ -1,10 +1,10 @@
 /** The benchmark's child processes: the service as `npm start` runs it, its variants and the baseline. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../free-port.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,14 +15,6 @@ export interface Proc {
 }
 
 const running: Proc[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The node flags of `npm start` (package.json): the service is measured as it is run, the baseline alike. */
 const START_FLAGS = (

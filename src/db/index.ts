@@ -84,8 +84,29 @@ class PreparingClient extends pg.Client {}
 PreparingClient.prototype.query = function query(this: pg.Client, ...args: unknown[]) {
   const [text, values, callback] = args;
   const name = typeof text === 'string' && callback === undefined ? statementName(text) : undefined;
-  if (name === undefined) return (plainQuery as (...a: unknown[]) => unknown).apply(this, args);
-  return runNamed(this, name, text as string, values as unknown[]);
+  if (name === undefined) return LosableClient.prototype.query.apply(this, args as Parameters<typeof plainQuery>);
+  return marking(this, runNamed(this, name, text as string, values as unknown[]));
+} as typeof plainQuery;
+
+/** Clients whose connection died: whatever their queries fail with from then on is the loss. */
+const dead = new WeakSet<pg.Client>();
+
+function marking<T>(client: pg.Client, result: T): T {
+  if (!(result instanceof Promise)) return result;
+  return result.catch((error: unknown) => {
+    if (dead.has(client)) markConnectionLost(error);
+    throw error;
+  }) as T;
+}
+
+/**
+ * A query sent on a connection already lost fails with its own "not queryable" error, not the one the connection
+ * died of: Kysely's ROLLBACK after a transaction's failed query does, and its error replaces the query's. Marked
+ * as the loss it is, it is answered 503 like the query's own.
+ */
+class LosableClient extends pg.Client {}
+LosableClient.prototype.query = function query(this: pg.Client, ...args: unknown[]) {
+  return marking(this, (plainQuery as (...a: unknown[]) => unknown).apply(this, args));
 } as typeof plainQuery;
 
 const namedQuery = plainQuery as (this: pg.Client, config: pg.QueryConfig) => Promise<pg.QueryResult>;
@@ -115,7 +136,12 @@ async function runNamed(client: pg.Client, name: string, text: string, values: u
 class Pool extends pg.Pool {
   constructor(config: pg.PoolConfig) {
     super(config);
-    this.on('connect', (client) => client.on('error', markConnectionLost));
+    this.on('connect', (client) =>
+      client.on('error', (error) => {
+        dead.add(client);
+        markConnectionLost(error);
+      }),
+    );
   }
 }
 Pool.prototype.connect = function connect(this: pg.Pool, ...args: unknown[]) {
@@ -134,7 +160,7 @@ export function createPool(
   const pool = new Pool({
     connectionString,
     max,
-    ...(preparedStatements ? { Client: PreparingClient } : {}),
+    Client: preparedStatements ? PreparingClient : LosableClient,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === INT8) return parseInt8;

@@ -60,6 +60,9 @@ if (!bin) {
 
     const failures = seen.filter((s) => s.status >= 500 && s.status !== 503);
     t.same(failures, [], 'no 5xx other than 503');
+    if (failures.length > 0) {
+      t.comment(`what the server logged as errors: ${JSON.stringify(server.logs.filter((l) => Number(l.level) >= 50))}`);
+    }
     const unavailable = seen.filter((s) => s.status === 503);
     t.ok(unavailable.length >= 30, `${unavailable.length} answers were 503 while PostgreSQL was down`);
     for (const answer of unavailable) {

@@ -1,32 +1,21 @@
 /** Real server processes for tests that need one of their own: `node bin/marquee.js`, stopped in teardown. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import type { Env } from '../../src/config/index.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { TEST_JWT_SECRET } from './secret.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { freePort };
 
-/**
- * A port nothing listens on: bound on port 0 and released. Needed because the server's own choice of port is not
- * visible from outside, and cluster workers must all be given the same one.
- */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * The crash canary: `child` must not exit unless the test asked (`ask()` before stopping it, or `expectExit` for
