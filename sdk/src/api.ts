@@ -1671,6 +1671,11 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
+         * @description Where the new resource is read: a path on this server (a relative reference, resolved against the request's URL, so never built from a client-supplied `Host`). A replayed answer carries it too.
+         * @example /actors/29
+         */
+        Location: string;
+        /**
          * @description The resource's strong entity tag; it changes whenever the representation does (for a message, whenever its content does: not with its view count).
          * @example "pJ1o0Xq2Jd9tXDsn5B7yQw"
          */
@@ -2475,6 +2480,8 @@ export interface operations {
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2838,6 +2845,8 @@ export interface operations {
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3282,6 +3291,7 @@ export interface operations {
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3715,6 +3725,8 @@ export interface operations {
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -71,8 +71,8 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
         { name: storedText(name), age, gender },
         casting.idList({ movies_id, movies }),
       );
-      reply.code(201);
-      return { success: true, actor_id: actor.id, actor };
+      reply.code(201).header('location', `/actors/${actor.id}`);
+      return { success: true, actor_id: actor.id, actor: tagged(reply, actor) };
     },
 
     getActor: (request, reply) => actorReply(request.params.id, reply),
@@ -108,8 +108,8 @@ export function createCastingHandlers({ db, spec }: AppDeps): HandlerGroup<Casti
       if (release_date === undefined || actors === undefined) throw badRequest('invalid body');
       const title = storedText(body.title);
       const movie = await casting.createMovie(db, { title, release_date }, actors);
-      reply.code(201);
-      return { success: true, movie_id: movie.id, movie };
+      reply.code(201).header('location', `/movies/${movie.id}`);
+      return { success: true, movie_id: movie.id, movie: tagged(reply, movie) };
     },
 
     getMovie: (request, reply) => movieReply(request.params.id, reply),

@@ -27,7 +27,7 @@ export function createCollectionHandlers({ db }: AppDeps): HandlerGroup<Collecti
     async createCollection(request, reply) {
       const { title, description = null, movies } = request.body;
       const uuid = await collections.createCollection(db, request.user.id, { title, description, movies });
-      reply.code(201);
+      reply.code(201).header('location', `/collection/${uuid}/`);
       return { collection_uuid: uuid };
     },
 

@@ -11,6 +11,7 @@ export interface StoredKey {
   request_hash: string;
   status_code: number | null;
   response_body: string | null;
+  response_headers: string | null;
 }
 
 /**
@@ -40,6 +41,7 @@ export async function claimKey(
           request_hash: requestHash,
           status_code: null,
           response_body: null,
+          response_headers: null,
           claimed_at: sql<Date>`now()`,
           expires_at: expiresAt,
         })
@@ -61,17 +63,21 @@ export async function claimKey(
 export function findKey(db: Database, scope: KeyScope): Promise<StoredKey | undefined> {
   return db
     .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status_code', 'response_body'])
+    .select(['request_hash', 'status_code', 'response_body', 'response_headers'])
     .where('user_id', '=', scope.userId)
     .where('operation', '=', scope.operation)
     .where('key', '=', scope.key)
     .executeTakeFirst();
 }
 
-export async function completeKey(db: Database, scope: KeyScope, status: number, body: string): Promise<void> {
+export async function completeKey(
+  db: Database,
+  scope: KeyScope,
+  answer: { status: number; body: string; headers: Record<string, string> },
+): Promise<void> {
   await db
     .updateTable('idempotency_keys')
-    .set({ status_code: status, response_body: body })
+    .set({ status_code: answer.status, response_body: answer.body, response_headers: JSON.stringify(answer.headers) })
     .where('user_id', '=', scope.userId)
     .where('operation', '=', scope.operation)
     .where('key', '=', scope.key)

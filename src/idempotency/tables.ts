@@ -7,6 +7,8 @@ export interface IdempotencyKeysTable {
   request_hash: string;
   status_code: number | null;
   response_body: string | null;
+  /** JSON object of the headers a replay repeats. */
+  response_headers: string | null;
   claimed_at: ColumnType<Date, never, Date>;
   expires_at: Date;
 }

@@ -70,8 +70,8 @@ export function createMessageHandlers({ db, spec }: AppDeps): HandlerGroup<Messa
 
     async createMessage(request, reply) {
       const row = await messages.createMessage(db, request.user.id, request.body.content);
-      reply.code(201);
-      return toMessage(row);
+      reply.code(201).header('location', `/api/messages/${row.id}`);
+      return tagged(reply, toMessage(row), messages.versionOf(row));
     },
 
     async getMessage(request, reply) {

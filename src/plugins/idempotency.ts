@@ -17,6 +17,9 @@ declare module 'fastify' {
 const KEY_PARAMETER = '#/components/parameters/IdempotencyKey';
 /** How often expired keys are deleted; a claim also takes over an expired key at once. */
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** The headers of an answer that a replay repeats with its status and body: where the resource is, and its tag. */
+const REPLAYED_HEADERS = ['location', 'etag'];
+
 /** How long a client is asked to wait while the first request with its key is still running. */
 const RETRY_AFTER_SECONDS = 1;
 
@@ -77,6 +80,7 @@ async function idempotency(app: FastifyInstance, { deps }: { deps: AppDeps }) {
           headers: retryAfter(RETRY_AFTER_SECONDS),
         });
       }
+      reply.headers(JSON.parse(stored.response_headers ?? '{}') as Record<string, string>);
       reply.header('idempotent-replayed', 'true').code(stored.status_code).type('application/json; charset=utf-8');
       return reply.send(stored.response_body);
     };
@@ -94,7 +98,15 @@ async function idempotency(app: FastifyInstance, { deps }: { deps: AppDeps }) {
     request.idempotencyKey = undefined;
     try {
       if (reply.statusCode >= 500) await releaseKey(db, scope);
-      else await completeKey(db, scope, reply.statusCode, Buffer.isBuffer(payload) ? payload.toString() : String(payload));
+      else {
+        const body = Buffer.isBuffer(payload) ? payload.toString() : String(payload);
+        const headers: Record<string, string> = {};
+        for (const name of REPLAYED_HEADERS) {
+          const value = reply.getHeader(name);
+          if (value !== undefined) headers[name] = String(value);
+        }
+        await completeKey(db, scope, { status: reply.statusCode, body, headers });
+      }
     } catch (error) {
       // The answer is sent regardless; the key stays claimed until abandoned, so a retry meanwhile gets a 409.
       request.log.warn({ err: error }, 'could not store the answer of an idempotency key');

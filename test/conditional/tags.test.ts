@@ -28,6 +28,42 @@ const reads = [
   { name: 'user', url: '/api/v1/user', token: alice.token },
 ];
 
+t.test('a created actor, movie, message or collection says where it is; its ETag is the one its GET gives', async (t) => {
+  const creates = [
+    { url: '/actors', token: director, payload: { name: 'Located', age: 30, gender: 'M' }, path: /^\/actors\/\d+$/ },
+    {
+      url: '/movies',
+      token: director,
+      payload: { title: 'Located', release_date: '2021-02-03', actors_id: [actor.id] },
+      path: /^\/movies\/\d+$/,
+    },
+    { url: '/api/messages', token: alice.token, payload: { content: 'located' }, path: /^\/api\/messages\/\d+$/ },
+    { url: '/collection/', token: alice.token, payload: { title: 'Located', movies: [] }, path: /^\/collection\/[\w-]+\/$/ },
+  ];
+  for (const { url, token, payload, path } of creates) {
+    const created = await inject(app, { method: 'POST', url, token, payload });
+    t.equal(created.statusCode, 201, url);
+    const location = String(created.headers.location);
+    t.match(location, path, `${url}: Location is the new resource's path`);
+    const read = await inject(app, { method: 'GET', url: location, token });
+    t.equal(read.statusCode, 200, `${url}: the Location can be read`);
+    if (url === '/collection/') {
+      t.equal(created.headers.etag, undefined, `${url}: no tag on an answer that is only the uuid`);
+      continue;
+    }
+    t.equal(created.headers.etag, read.headers.etag, `${url}: the 201's ETag is the GET's`);
+  }
+  const actorCreated = await inject(app, { method: 'POST', url: '/actors', token: director, payload: creates[0]!.payload });
+  const edited = await inject(app, {
+    method: 'PATCH',
+    url: String(actorCreated.headers.location),
+    token: director,
+    payload: { age: 31 },
+    headers: { 'if-match': String(actorCreated.headers.etag) },
+  });
+  t.equal(edited.statusCode, 200, "an edit with the 201's tag goes through without a read first");
+});
+
 t.test('every single-resource GET carries an ETag; If-None-Match with it is a 304 with no body; HEAD carries it', async (t) => {
   for (const { name, url, token } of reads) {
     const first = await inject(app, { method: 'GET', url, token });

@@ -27,6 +27,9 @@ t.test('a repeat with the same key and body replays the first answer and creates
   t.equal(replayed.statusCode, 201);
   t.equal(replayed.headers['idempotent-replayed'], 'true');
   t.same(replayed.json(), created.json(), 'the same body');
+  t.match(created.headers.location, /^\/api\/messages\/\d+$/, 'the first answer says where the message is');
+  t.equal(replayed.headers.location, created.headers.location, 'the replay carries the same Location');
+  t.equal(replayed.headers.etag, created.headers.etag, 'and the same ETag');
   t.equal(await rowCount(db, 'messages'), count, 'nothing created');
 });
 
@@ -87,6 +90,8 @@ t.test('every creating POST replays: actors, movies, collections, movies added t
     t.equal(replayed.statusCode, 201, url);
     t.equal(replayed.headers['idempotent-replayed'], 'true', url);
     t.same(replayed.json(), created.json(), `${url}: the same body`);
+    t.equal(replayed.headers.location, created.headers.location, `${url}: the same Location`);
+    t.equal(replayed.headers.etag, created.headers.etag, `${url}: the same ETag`);
     t.equal(await rowCount(db, table), count, `${url}: nothing created`);
   }
 });
