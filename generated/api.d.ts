@@ -801,7 +801,7 @@ export interface components {
             code: components["schemas"]["ErrorCode"];
             /** @description A short human-readable explanation. */
             message: string;
-            /** @description Per-field problems, where useful. */
+            /** @description Per-field problems, where useful: at most 20, then one more item (`field` the request part, such as `body`) that says how many were left out. */
             details?: {
                 field: string;
                 message: string;

@@ -32,7 +32,13 @@ function messageOf(issue: AjvIssue): string {
   return issue.message ?? 'is invalid';
 }
 
-/** Ajv's issues as the error shape's `details`: one per field and problem. */
+/**
+ * The most problems one answer lists: a body of a megabyte can hold 100 000 unknown fields, and listing each would
+ * make a 400 four times the size of the request it answers.
+ */
+export const MAX_DETAILS = 20;
+
+/** Ajv's issues as the error shape's `details`: one per field and problem, at most MAX_DETAILS, then a count. */
 export function validationDetails(issues: AjvIssue[], part: string | undefined): ErrorDetail[] {
   const seen = new Set<string>();
   const details: ErrorDetail[] = [];
@@ -46,5 +52,10 @@ export function validationDetails(issues: AjvIssue[], part: string | undefined):
       details.push(detail);
     }
   }
-  return details;
+  if (details.length <= MAX_DETAILS) return details;
+  const more = details.length - MAX_DETAILS;
+  return [
+    ...details.slice(0, MAX_DETAILS),
+    { field: part === undefined ? 'body' : part, message: `and ${more} more ${more === 1 ? 'problem' : 'problems'}` },
+  ];
 }

@@ -140,3 +140,22 @@ t.test('huge or non-decimal page, limit and offset are a 400 or an empty page, n
     t.equal(res.statusCode, 200, url);
   }
 });
+
+t.test('a body of many unknown fields: a 400 listing the first 20 and how many more, not one item each', async (t) => {
+  const fields = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`extra${i}`, 1]));
+  for (const [type, payload] of [
+    ['application/json', JSON.stringify({ ...fields, content: 'hello' })],
+    ['application/x-www-form-urlencoded', new URLSearchParams({ ...fields, username: 'a', password: 'b' }).toString()],
+  ] as const) {
+    const url = type === 'application/json' ? '/api/messages' : '/api/auth/token/';
+    const before = await snapshotAllTables(db);
+    const res = await inject(app, { method: 'POST', url, token: member.token, payload, headers: { 'content-type': type } });
+    t.equal(res.statusCode, 400, type);
+    const { details } = res.json() as { details: { field: string; message: string }[] };
+    t.equal(details.length, 21, `${type}: 20 problems and a count`);
+    t.same(details[0], { field: 'extra0', message: 'is not allowed' }, `${type}: the first is named`);
+    t.same(details[20], { field: 'body', message: 'and 4980 more problems' }, `${type}: the rest are counted`);
+    t.ok(res.body.length < 4096, `${type}: a small answer (${res.body.length} bytes)`);
+    t.same(await snapshotAllTables(db), before, `${type}: nothing written`);
+  }
+});
