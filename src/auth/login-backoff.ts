@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { Database } from '../db/index.ts';
 import { AppError, retryAfter } from '../errors/index.ts';
+import { findUserByEmail, findUserByUsername } from './queries.ts';
 
 /** The first wait once an account's free failures are used up; each further failure doubles it. */
 const BASE_DELAY_MS = 1000;
@@ -146,20 +148,26 @@ export class LoginBackoff {
   }
 }
 
-/** The account a login names: its username, or its email on /api/v1/authenticate; compared case-insensitively. */
-function accountOf(body: unknown): string | undefined {
+/**
+ * The account a login names, as the password check will find it (the name trimmed, compared case-insensitively by
+ * the database): `user:<id>` when it exists, so that its username, its email and every spelling of either share one
+ * allowance; the name as given otherwise.
+ */
+export async function accountOf(db: Database, body: unknown): Promise<string | undefined> {
   const { username, email } = (body ?? {}) as { username?: unknown; email?: unknown };
-  if (typeof username === 'string') return `username:${username.toLowerCase()}`;
-  if (typeof email === 'string') return `email:${email.toLowerCase()}`;
-  return undefined;
+  const [column, name] =
+    typeof username === 'string' ? ['username', username] : typeof email === 'string' ? ['email', email] : [];
+  if (column === undefined || name === undefined) return undefined;
+  const user = column === 'username' ? await findUserByUsername(db, name.trim()) : await findUserByEmail(db, name.trim());
+  return user ? `user:${user.id}` : `${column}:${name.trim().toLowerCase()}`;
 }
 
 /** Route hooks of a login operation: wait before the password is checked, forget the failures after a success. */
-export function loginBackoffHooks(backoff: LoginBackoff) {
+export function loginBackoffHooks(backoff: LoginBackoff, db: Database) {
   const accounts = new WeakMap<FastifyRequest, string>();
   return {
     async preHandler(request: FastifyRequest): Promise<void> {
-      const account = accountOf(request.body);
+      const account = await accountOf(db, request.body);
       if (account === undefined) return;
       const waitMs = await backoff.attempt(account);
       if (waitMs > 0) {

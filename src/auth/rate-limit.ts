@@ -167,6 +167,7 @@ export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps)
       timeoutMs: config.redisTimeoutMs,
       log: app.log,
     }),
+    deps.db,
   );
   // Runs before @fastify/rate-limit's own onRoute hook, which reads this route config.
   app.addHook('onRoute', (route) => {

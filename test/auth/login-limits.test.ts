@@ -115,8 +115,33 @@ t.test('repeated failures for one account from any address are slowed, in proces
   await backoffCase(t, [server.url]);
 });
 
-const noRedis = process.env.REDIS_URL ? false : 'REDIS_URL is not set: the shared backoff needs a Redis';
-t.test('with Redis the backoff holds across two processes', { skip: noRedis }, async (t) => {
+t.test("one account's username, email and their spellings share one allowance", async (t) => {
+  const server = await startServer(t, { ...dbEnv, REDIS_URL: undefined, LOGIN_BACKOFF_FREE_FAILURES: '3', LOG_LEVEL: 'warn' });
+  const email = `shared-${randomUUID().slice(0, 8)}@example.com`;
+  const created = await request(`${server.url}/api/v1/user`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'the-right-password' }),
+  });
+  t.equal(created.statusCode, 201, `registered ${email}`);
+  await created.body.dump();
+  // An email account's username is its email: the two login routes reach it by either field.
+  const spellings = [
+    () => login(server.url, '127.0.0.30', '/api/v1/authenticate', { email, password: 'wrong' }),
+    () => tokenLogin(server.url, '127.0.0.31', `  ${email.toUpperCase()} `, 'wrong'),
+    () => login(server.url, '127.0.0.32', '/api/v1/authenticate', { email: email.toUpperCase(), password: 'wrong' }),
+  ];
+  for (const [i, attempt] of spellings.entries()) t.equal((await attempt()).status, 401, `failure ${i + 1}`);
+  const next = await tokenLogin(server.url, '127.0.0.33', email, 'the-right-password');
+  t.equal(next.status, 429, 'the three spellings were one account: the next attempt waits');
+  t.match(next.json, { code: 'rate_limited', message: /failed logins for this account/ });
+});
+
+// Replicas share one database: an embedded one belongs to a single process, and its accounts to it alone.
+const noSharedBackoff = !process.env.REDIS_URL
+  ? 'REDIS_URL is not set: the shared backoff needs a Redis'
+  : !database.url && 'two processes share a database only on PostgreSQL (DATABASE_URL)';
+t.test('with Redis the backoff holds across two processes', { skip: noSharedBackoff }, async (t) => {
   const env = {
     ...dbEnv,
     REDIS_URL: process.env.REDIS_URL,
