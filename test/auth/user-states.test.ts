@@ -147,6 +147,50 @@ t.test('two server processes on one PostgreSQL', { skip: DATABASE_URL ? false : 
 });
 
 t.test(
+  "a password change or a disable on A ends the user's sessions on B within 1 s",
+  { skip: DATABASE_URL ? false : 'DATABASE_URL is needed' },
+  async (t) => {
+    const database = await createTestDatabase(t);
+    const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', ...SERVER_ADMIN };
+    const [a, b] = await Promise.all([startServer(t, env), startServer(t, env)]);
+    const admin = await serverToken([a!.url], 'admin');
+    const send = async (base: string, method: string, path: string, token?: string, body?: unknown) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, json: (await response.json().catch(() => ({}))) as Record<string, unknown> };
+    };
+    const username = `replica-${process.pid}`;
+    t.equal((await send(a!.url, 'POST', '/register/', undefined, { username, password: 'first-password-1' })).status, 201);
+    const signIn = async (password: string) =>
+      String((await send(a!.url, 'POST', '/api/auth/token/', undefined, { username, password })).json.access);
+    const onB = (token: string) => async () => (await send(b!.url, 'GET', '/api/v1/user', token)).status;
+
+    const before = await signIn('first-password-1');
+    t.ok((await msUntil(onB(before), 200)) !== undefined, 'B serves the token, its state cached');
+    for (let i = 0; i < 20; i++) await onB(before)();
+    const change = { current_password: 'first-password-1', new_password: 'second-password-2' };
+    t.equal((await send(a!.url, 'PUT', '/api/v1/user/password', before, change)).status, 204, 'password changed on A');
+    const ended = await msUntil(onB(before), 401);
+    t.ok(ended !== undefined && ended <= STALENESS_BOUND_MS, `B refuses the older token within 1 s (${ended} ms)`);
+
+    const after = await signIn('second-password-2');
+    t.equal(await onB(after)(), 200, 'a token from the new password works on B');
+    for (let i = 0; i < 20; i++) await onB(after)();
+    const { id } = (await send(a!.url, 'GET', '/api/v1/user', after)).json as { id: number };
+    t.equal((await send(a!.url, 'PATCH', `/api/v1/users/${id}`, admin, { active: false })).status, 200, 'disabled on A');
+    const disabled = await msUntil(onB(after), 401);
+    t.ok(disabled !== undefined && disabled <= STALENESS_BOUND_MS, `B refuses the disabled user within 1 s (${disabled} ms)`);
+    t.match((await send(b!.url, 'GET', '/api/v1/user', after)).json, { code: 'account_disabled' });
+  },
+);
+
+t.test(
   'a listener that cannot connect: every request reads its row',
   { skip: DATABASE_URL ? false : 'DATABASE_URL is needed' },
   async (t) => {
