@@ -85,7 +85,7 @@ async function prepare(config: Config): Promise<void> {
 async function serve(config: Config): Promise<void> {
   // Loaded only now: a start-up that fails (busy port, unknown database) says so without loading the app first.
   const { buildApp } = await import('./app.ts');
-  const { ensureAdmin } = await import('./auth/service.ts');
+  const { ensureAdmin } = await import('./auth/accounts.ts');
   const destination = logDestination();
   const app = await buildApp(config, { logDestination: destination });
   await ensureAdmin(app.deps.db, config, app.log);

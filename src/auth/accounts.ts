@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { checkPrecondition, type Precondition } from '../conditional/tags.ts';
@@ -13,8 +14,8 @@ import {
 import { type Actor, audit } from './audit.ts';
 import { type Abandoned, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import type { Role } from './permissions.ts';
-import { findUserById, findUserByUsername, type UserRow } from './queries.ts';
-import { toUser } from './service.ts';
+import { findUserById, findUserByUsername, makeActiveAdmin, type UserRow } from './queries.ts';
+import { createAccount, toUser } from './service.ts';
 
 export interface AccessChange {
   role?: Role | undefined;
@@ -161,3 +162,44 @@ export const operatorCommands = {
     return user;
   },
 };
+
+/** Who sets the admin's password from the environment, in the audit trail. */
+const ADMIN_PASSWORD_ACTOR: Actor = { id: null, name: 'ADMIN_PASSWORD', requestId: null, address: null };
+
+/**
+ * ADMIN_USERNAME/ADMIN_PASSWORD at start-up: the user exists, is an admin, and logs in with that password.
+ * Idempotent, so every process of a cluster may run it.
+ */
+export async function ensureAdmin(
+  db: Database,
+  config: Config,
+  log: FastifyBaseLogger,
+): Promise<UserRow | undefined> {
+  if (!config.admin) return undefined;
+  const { username, password } = config.admin;
+  const problem = passwordProblem(password, config.passwordMinLength);
+  if (problem) throw new Error(`ADMIN_PASSWORD ${problem}`);
+  let user = await findUserByUsername(db, username);
+  if (!user) {
+    try {
+      user = await createAccount(db, config, { username, password, role: 'admin' });
+      log.info({ userId: user.id, username: user.username }, 'admin user created');
+      return user;
+    } catch (error) {
+      // Another process of the cluster created it first.
+      if (!(error instanceof AppError && error.code === 'username_taken')) throw error;
+      user = await findUserByUsername(db, username);
+      if (!user) throw error;
+    }
+  }
+  if (user.role !== 'admin' || !user.active) {
+    user = (await makeActiveAdmin(db, user.id)) ?? user;
+    log.info({ userId: user.id, username: user.username }, 'user is an active admin');
+  }
+  if (!(await verifyPassword(password, user.password_hash))) {
+    // A new password like any other: the sessions of whoever knew the old one end.
+    await setPassword(db, ADMIN_PASSWORD_ACTOR, user, password);
+    log.info({ userId: user.id, username: user.username }, 'admin password set from ADMIN_PASSWORD');
+  }
+  return user;
+}

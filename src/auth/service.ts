@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { components } from '../../generated/api.d.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
@@ -17,7 +16,6 @@ import {
   type UserRow,
   uniqueViolation,
   updatePasswordHash,
-  makeActiveAdmin,
 } from './queries.ts';
 import type { TokenSigner } from './signer.ts';
 import { issueTokenPair, type TokenPair } from './tokens.ts';
@@ -186,39 +184,3 @@ export async function signIn<R extends boolean>(
   return { user, ...(await issueTokenPair(db, config, signer, user)) };
 }
 
-/**
- * ADMIN_USERNAME/ADMIN_PASSWORD at start-up: the user exists, is an admin, and logs in with that password.
- * Idempotent, so every process of a cluster may run it.
- */
-export async function ensureAdmin(
-  db: Database,
-  config: Config,
-  log: FastifyBaseLogger,
-): Promise<UserRow | undefined> {
-  if (!config.admin) return undefined;
-  const { username, password } = config.admin;
-  const problem = passwordProblem(password, config.passwordMinLength);
-  if (problem) throw new Error(`ADMIN_PASSWORD ${problem}`);
-  let user = await findUserByUsername(db, username);
-  if (!user) {
-    try {
-      user = await createAccount(db, config, { username, password, role: 'admin' });
-      log.info({ userId: user.id, username: user.username }, 'admin user created');
-      return user;
-    } catch (error) {
-      // Another process of the cluster created it first.
-      if (!(error instanceof AppError && error.code === 'username_taken')) throw error;
-      user = await findUserByUsername(db, username);
-      if (!user) throw error;
-    }
-  }
-  if (user.role !== 'admin' || !user.active) {
-    user = (await makeActiveAdmin(db, user.id)) ?? user;
-    log.info({ userId: user.id, username: user.username }, 'user is an active admin');
-  }
-  if (!(await verifyPassword(password, user.password_hash))) {
-    await updatePasswordHash(db, user.id, await hashPassword(password));
-    log.info({ userId: user.id, username: user.username }, 'admin password set from ADMIN_PASSWORD');
-  }
-  return user;
-}

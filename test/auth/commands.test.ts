@@ -3,7 +3,7 @@ import t, { type Test } from 'tap';
 import { main as demo } from '../../scripts/demo.ts';
 import { main as users } from '../../scripts/users.ts';
 import { buildApp } from '../../src/app.ts';
-import { ensureAdmin } from '../../src/auth/service.ts';
+import { ensureAdmin } from '../../src/auth/accounts.ts';
 import { ROLE_PERMISSIONS } from '../../src/auth/permissions.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createDatabase, type Database } from '../../src/db/index.ts';
@@ -26,6 +26,15 @@ t.test('ADMIN_USERNAME/ADMIN_PASSWORD ensure an admin who can log in', async (t)
   const changed = loadConfig(testEnv({ ...env, ADMIN_PASSWORD: 'a-new-root-password' })).config;
   await ensureAdmin(db, changed, app.log);
   await login(app, 'root', 'a-new-root-password');
+  const before = await inject(app, { method: 'GET', url: '/api/v1/user', token: pair.access });
+  t.equal(before.statusCode, 401, 'a new ADMIN_PASSWORD ends the sessions of the old one: its access token');
+  const refreshed = await inject(app, { method: 'POST', url: '/api/auth/token/refresh/', payload: { refresh: pair.refresh } });
+  t.equal(refreshed.statusCode, 401, 'and its refresh token');
+  const events = await db.selectFrom('audit_events').select(['action', 'actor']).execute();
+  t.ok(
+    events.some((e) => e.action === 'password_changed' && e.actor === 'ADMIN_PASSWORD'),
+    'the audit trail says ADMIN_PASSWORD changed it',
+  );
   const old = await inject(app, {
     method: 'POST',
     url: '/api/auth/token/',
