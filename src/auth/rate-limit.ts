@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors/index.ts';
 import { LoginBackoff, loginBackoffHooks } from './login-backoff.ts';
 import { redisFailOpen } from '../metrics/index.ts';
+import { clientKey } from '../plugins/client-key.ts';
 import { HTTP_METHODS } from '../spec/index.ts';
 
 type StoreCallback = Parameters<FastifyRateLimitStore['incr']>[1];
@@ -189,6 +190,8 @@ export async function registerAuthRateLimit(app: FastifyInstance, deps: AppDeps)
         ? boundedRedisStore(deps.redis, `${config.redisKeyPrefix}rate-limit:`, config.redisTimeoutMs, app.log)
         : LocalStore,
     ),
+    // An IPv6 client is counted by its /64, not by each of the addresses it may use.
+    keyGenerator: (request) => clientKey(request.ip),
     // A Redis outage must not lock everyone out of logging in, nor make them wait.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>

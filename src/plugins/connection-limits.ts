@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { clientKey } from './client-key.ts';
 
 export interface ConnectionLimits {
-  /** Open connections one client address may hold; 0: no limit. */
+  /** Open connections one client address (an IPv6 /64) may hold; 0: no limit. */
   perAddress: number;
   /** A connection that has sent nothing after this is closed. */
   firstByteTimeoutMs: number;
@@ -17,7 +18,7 @@ export interface ConnectionLimits {
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
+    const address = clientKey(socket.remoteAddress);
     const count = (open.get(address) ?? 0) + 1;
     open.set(address, count);
     socket.once('close', () => {
