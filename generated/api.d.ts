@@ -1663,7 +1663,7 @@ export interface components {
          */
         IfMatch: string;
         /**
-         * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+         * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status, body, `Location` and `ETag`, with `Idempotent-Replayed: true` (the same fields in another order are the same body); the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
          * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
          */
         IdempotencyKey: string;
@@ -2462,7 +2462,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status, body, `Location` and `ETag`, with `Idempotent-Replayed: true` (the same fields in another order are the same body); the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
                  * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2827,7 +2827,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status, body, `Location` and `ETag`, with `Idempotent-Replayed: true` (the same fields in another order are the same body); the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
                  * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3259,7 +3259,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status, body, `Location` and `ETag`, with `Idempotent-Replayed: true` (the same fields in another order are the same body); the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
                  * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3468,7 +3468,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status, body, `Location` and `ETag`, with `Idempotent-Replayed: true` (the same fields in another order are the same body); the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
                  * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -3702,7 +3702,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status and body, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
+                 * @description 1–255 visible ASCII characters (no spaces) chosen by the client (a UUID is usual), scoped to the user and this operation. A repeat with the same key and the same body within `IDEMPOTENCY_TTL_SECONDS` (default 24 h) creates nothing and replays the first answer, status, body, `Location` and `ETag`, with `Idempotent-Replayed: true` (the same fields in another order are the same body); the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_in_progress` with `Retry-After`. Keys live in PostgreSQL, so this holds across processes and restarts; expired keys are purged. Only answers below 500 are kept, so a failed attempt may be retried with the same key.
                  * @example 0b6c7d3e-5f41-4b8e-9c2a-7e1f3d5a9b10
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];

@@ -74,6 +74,23 @@ t.test('a malformed key is a 400 naming the header, and nothing is written', asy
   t.equal((await post('/api/messages', alice.token, { content: 'long key' }, 'k'.repeat(255))).statusCode, 201);
 });
 
+t.test('the same fields in another order are the same body: replayed, not refused', async (t) => {
+  const first = { title: 'Ordered', movies: [movie('Drama')] };
+  const [item] = first.movies;
+  const reordered = {
+    movies: [Object.fromEntries(Object.entries(item!).reverse())],
+    title: 'Ordered',
+  };
+  const created = await post('/collection/', alice.token, first, 'order-key');
+  t.equal(created.statusCode, 201);
+  const count = await rowCount(db, 'collections');
+  const replayed = await post('/collection/', alice.token, reordered, 'order-key');
+  t.equal(replayed.statusCode, 201, 'not a 422');
+  t.equal(replayed.headers['idempotent-replayed'], 'true');
+  t.same(replayed.json(), created.json());
+  t.equal(await rowCount(db, 'collections'), count, 'nothing created');
+});
+
 t.test('every creating POST replays: actors, movies, collections, movies added to a collection', async (t) => {
   const uuid = await createCollection(app, alice.token, []);
   const cases = [
