@@ -66,28 +66,6 @@ function statementName(text: string): string | undefined {
 
 const plainQuery = pg.Client.prototype.query;
 
-/**
- * PostgreSQL would parse, analyse and plan every query again; named by a hash of its SQL, a query is parsed once
- * per connection and then only bound and executed (pg sends the same text unnamed otherwise). Only the promise
- * form Kysely uses is named; PGlite is untouched.
- *
- * A statement whose result columns changed under it (a migration added a column to a `selectAll` table while the
- * service ran: a rolling deploy) fails with 0A000 on every connection that prepared it, for good. So it is renamed
- * for every connection, and outside a transaction it is run again at once under the new name: PostgreSQL refused it
- * before executing anything, so the caller never sees the error. Inside a transaction the error aborts the
- * transaction, and the caller gets it; the transaction's next attempt prepares the statement afresh.
- *
- * Poolers: PgBouncer in session mode is fine; in transaction mode it needs PgBouncer >= 1.21 with
- * max_prepared_statements set, otherwise turn this off (DB_PREPARED_STATEMENTS=false).
- */
-class PreparingClient extends pg.Client {}
-PreparingClient.prototype.query = function query(this: pg.Client, ...args: unknown[]) {
-  const [text, values, callback] = args;
-  const name = typeof text === 'string' && callback === undefined ? statementName(text) : undefined;
-  if (name === undefined) return LosableClient.prototype.query.apply(this, args as Parameters<typeof plainQuery>);
-  return marking(this, runNamed(this, name, text as string, values as unknown[]));
-} as typeof plainQuery;
-
 /** Clients whose connection died: whatever their queries fail with from then on is the loss. */
 const dead = new WeakSet<pg.Client>();
 
@@ -107,6 +85,28 @@ function marking<T>(client: pg.Client, result: T): T {
 class LosableClient extends pg.Client {}
 LosableClient.prototype.query = function query(this: pg.Client, ...args: unknown[]) {
   return marking(this, (plainQuery as (...a: unknown[]) => unknown).apply(this, args));
+} as typeof plainQuery;
+
+/**
+ * PostgreSQL would parse, analyse and plan every query again; named by a hash of its SQL, a query is parsed once
+ * per connection and then only bound and executed (pg sends the same text unnamed otherwise). Only the promise
+ * form Kysely uses is named; PGlite is untouched.
+ *
+ * A statement whose result columns changed under it (a migration added a column to a `selectAll` table while the
+ * service ran: a rolling deploy) fails with 0A000 on every connection that prepared it, for good. So it is renamed
+ * for every connection, and outside a transaction it is run again at once under the new name: PostgreSQL refused it
+ * before executing anything, so the caller never sees the error. Inside a transaction the error aborts the
+ * transaction, and the caller gets it; the transaction's next attempt prepares the statement afresh.
+ *
+ * Poolers: PgBouncer in session mode is fine; in transaction mode it needs PgBouncer >= 1.21 with
+ * max_prepared_statements set, otherwise turn this off (DB_PREPARED_STATEMENTS=false).
+ */
+class PreparingClient extends LosableClient {}
+PreparingClient.prototype.query = function query(this: pg.Client, ...args: unknown[]) {
+  const [text, values, callback] = args;
+  const name = typeof text === 'string' && callback === undefined ? statementName(text) : undefined;
+  if (name === undefined) return LosableClient.prototype.query.apply(this, args as Parameters<typeof plainQuery>);
+  return marking(this, runNamed(this, name, text as string, values as unknown[]));
 } as typeof plainQuery;
 
 const namedQuery = plainQuery as (this: pg.Client, config: pg.QueryConfig) => Promise<pg.QueryResult>;
