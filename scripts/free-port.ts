@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** Ports picked from but never handed out twice by this process. */
+/** Ports this process has handed out: none is handed out twice. */
 const given = new Set<number>();
 
 /**

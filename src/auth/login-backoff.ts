@@ -153,7 +153,7 @@ export class LoginBackoff {
  * the database): `user:<id>` when it exists, so that its username, its email and every spelling of either share one
  * allowance; the name as given otherwise.
  */
-export async function accountOf(db: Database, body: unknown): Promise<string | undefined> {
+async function accountOf(db: Database, body: unknown): Promise<string | undefined> {
   const { username, email } = (body ?? {}) as { username?: unknown; email?: unknown };
   const [column, name] =
     typeof username === 'string' ? ['username', username] : typeof email === 'string' ? ['email', email] : [];
